@@ -1,0 +1,53 @@
+# The two commands: `make run` (set-up + whole pipeline on the sample data) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LANDING ?= data/landing
+SAMPLE_CUSTOMERS ?= 2000
+
+.PHONY: run test setup manifest sample dev lint docs lock clean
+
+run: setup manifest sample
+	$(BIN)/cdp run
+
+test: setup manifest
+	$(BIN)/pytest -n 2 -q
+
+# A venv with the pinned set (constraints.txt), made again when the pins change.
+setup: $(STAMP)
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# dbt's manifest, prepared ahead so that loading the Dagster definitions never parses dbt.
+manifest: setup
+	$(BIN)/python -c "from dagster_project.transform.project import prepare_manifest; prepare_manifest()"
+
+# The built-in sample landing zone, written once (an existing landing zone is left alone).
+sample: setup
+	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
+	  $(BIN)/cdp generate --out $(LANDING) --customers $(SAMPLE_CUSTOMERS) --seed 42; \
+	else echo "landing zone $(LANDING) is not empty: using it as it is"; fi
+
+dev: setup manifest
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} && mkdir -p $$DAGSTER_HOME && \
+	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions
+
+lint: setup
+	$(BIN)/ruff check dagster_project tests bench
+
+docs: setup manifest
+	cd dbt && ../$(BIN)/dbt docs generate --project-dir . --profiles-dir .
+	@echo "dbt docs: dbt/target/index.html (serve with: cd dbt && ../$(BIN)/dbt docs serve)"
+
+# Pin again after changing dependencies in pyproject.toml.
+lock: setup
+	{ echo "# Every package a fresh clone installs, pinned (pip freeze of a working venv on Python 3.11)."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(BIN)/pip freeze --exclude-editable; } > constraints.txt
+
+clean:
+	rm -rf $(VENV) dbt/target dbt/logs .dagster_home

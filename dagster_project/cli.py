@@ -1,0 +1,144 @@
+"""`cdp`: the quick path for data engineers.
+
+    cdp run                        load, dbt build and checks, in-process (the `cdp_daily` job)
+    cdp generate --out DIR ...     write a sample landing zone per sources.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from dagster_project.settings import SettingsError, get_settings
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def run_pipeline(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if not settings.landing_dir.is_dir():
+        _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
+             "with `cdp generate --out DIR` or point CDP_LANDING_DIR at your exports.")
+        return 2
+    started = time.perf_counter()
+    _say(f"cdp run: landing zone {settings.landing_dir}")
+    _say(f"         warehouse    {settings.warehouse_path} (reporting zone {settings.timezone})")
+    from dagster_project.transform.project import ManifestError, prepare_manifest
+
+    try:
+        prepare_manifest()
+    except ManifestError as exc:
+        _say(f"cdp run: {exc}")
+        return 1
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("cdp_daily")
+    # Progress lines, or Dagster's own console log at the level asked for.
+    loggers = ({"console": {"config": {"log_level": args.log_level}}} if args.log_level
+               else {"progress": {}})
+    persistent = os.environ.get("DAGSTER_HOME") and not args.ephemeral
+    # dagster-dbt echoes dbt's whole log to stdout: keep it in a file, show progress lines.
+    dbt_log = settings.warehouse_path.parent / "logs" / "dbt_output.log"
+    dbt_log.parent.mkdir(parents=True, exist_ok=True)
+    with (dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral() as instance,
+          open(dbt_log, "w") as sink, contextlib.redirect_stdout(sink)):
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        run_config={"loggers": loggers})
+    _say(f"         dbt output   {dbt_log}")
+    _report(result)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        _say(f"cdp run: FAILED after {elapsed:.1f} s")
+        for message in _failures(result):
+            _say(f"  - {message}")
+        return 1
+    _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
+    return 0
+
+
+def _report(result) -> None:
+    """One line per raw load: rows read = accepted + rejected."""
+    for event in result.get_asset_materialization_events():
+        mat = event.step_materialization_data.materialization
+        meta = {k: v.value for k, v in mat.metadata.items()}
+        if "rows_read" in meta:
+            _say(f"  {mat.asset_key.to_user_string():<24} read {meta['rows_read']:>10,}  "
+                 f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
+                 f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+
+
+def _failures(result) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            text = error.message.strip() if error else "unknown error"
+            if error and error.cause:
+                text += f" (caused by: {error.cause.message.strip()})"
+            messages.append(f"step {event.step_key}: {text}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = event.asset_check_evaluation_data
+            if not data.passed:
+                messages.append(f"check {data.check_name} on "
+                                f"{data.asset_key.to_user_string()} failed")
+    return messages or ["the run failed; see the log above"]
+
+
+def generate(args: argparse.Namespace) -> int:
+    from dagster_project.sample_data import generate_landing_zone
+
+    started = time.perf_counter()
+    manifest = generate_landing_zone(Path(args.out), customers=args.customers, seed=args.seed,
+                                     start=date.fromisoformat(args.start), days=args.days,
+                                     events_per_customer=args.events_per_customer, progress=_say)
+    for name, numbers in manifest["sources"].items():
+        _say(f"  {name:<18} rows {numbers['rows_written']:>10,}  invalid "
+             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}")
+    _say(f"cdp generate: wrote {args.out} in {time.perf_counter() - started:.1f} s "
+         f"(ground truth in {Path(args.out) / '_ground_truth'})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cdp", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run the whole pipeline (load, dbt build, checks)")
+    run.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                     help="show Dagster's own console log at this level instead of progress lines")
+    run.add_argument("--ephemeral", action="store_true",
+                     help="keep no Dagster run history even when DAGSTER_HOME is set")
+    run.set_defaults(func=run_pipeline)
+    gen = commands.add_parser("generate", help="write a sample landing zone per sources.md")
+    gen.add_argument("--out", required=True, help="landing zone folder to write")
+    gen.add_argument("--customers", type=int, default=2000)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--start", default="2025-01-01", help="first day of the data (YYYY-MM-DD)")
+    gen.add_argument("--days", type=int, default=365)
+    gen.add_argument("--events-per-customer", type=float, default=50.0)
+    gen.set_defaults(func=generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.getLogger("dagster").propagate = False  # the progress lines say what matters
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        _say(f"cdp {args.command}: {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

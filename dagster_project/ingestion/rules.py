@@ -1,0 +1,106 @@
+"""Contract rules of sources.md as SQL: each column's typed value and the reason it is rejected.
+
+A `Column` turns the text read from a file (`v`) into two DuckDB expressions: the typed value
+written to `raw`, and a reason (NULL when the value is fine). The first failing rule of a row is
+the reason recorded in `quarantine.rejected_rows`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# An ISO 8601 time followed by `Z` or a UTC offset (`+07:00`, `+0700`, `+07`).
+_OFFSET_RE = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]*)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: `kind` is text | timestamp | amount | integer | json.
+
+    `strict=False` turns an unparsable value into NULL instead of rejecting the row.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    low: int | None = None
+    high: int | None = None
+    strict: bool = True
+
+    @property
+    def sql_type(self) -> str:
+        return {"text": "varchar", "timestamp": "timestamp", "amount": "double",
+                "integer": "integer", "json": "json"}[self.kind]
+
+    def value_sql(self, v: str, source_timezone: str | None) -> str:
+        """The typed value of text expression `v` (NULL when empty or invalid)."""
+        t = f"nullif(trim({v}), '')"
+        if self.kind in ("text", "json"):
+            return v
+        if self.kind == "timestamp":
+            return timestamp_sql(t, source_timezone)
+        if self.kind == "amount":
+            return f"try_cast({t} as double)"
+        return (f"case when regexp_full_match({t}, '[+-]?[0-9]+') "
+                f"then try_cast({t} as integer) end")
+
+    def reason_sql(self, v: str, source_timezone: str | None) -> str:
+        """Why the value breaks the contract, as a sentence naming the field and rule; else NULL."""
+        t = f"nullif(trim({v}), '')"
+        shown = f"replace(left({t}, 60), '''', '')"
+        name = self.name
+        checks: list[tuple[str, str]] = []
+        if self.required:
+            checks.append((f"{t} is null", f"'{name} is required but empty'"))
+        typed = self.value_sql(v, source_timezone)
+        if not self.strict:
+            pass
+        elif self.kind == "timestamp":
+            if source_timezone is None:
+                checks.append((
+                    f"{t} is not null and not regexp_matches({t}, '{_OFFSET_RE}') "
+                    f"and try_cast({t} as timestamp) is not null",
+                    f"'{name} ''' || {shown} || ''' has no UTC offset and CDP_SOURCE_TIMEZONE "
+                    f"is not set, so its instant is unknown'"))
+            checks.append((f"{t} is not null and {typed} is null",
+                           f"'{name} ''' || {shown} || ''' is not a valid ISO 8601 timestamp'"))
+        elif self.kind == "amount":
+            checks.append((f"{t} is not null and ({typed} is null or not isfinite({typed}))",
+                           f"'{name} ''' || {shown} || ''' is not a number'"))
+            checks.append((f"{typed} < 0", f"'{name} ' || {shown} || ' is negative (must be >= 0)'"))
+        elif self.kind == "integer":
+            checks.append((f"{t} is not null and {typed} is null",
+                           f"'{name} ''' || {shown} || ''' is not an integer'"))
+            if self.low is not None and self.high is not None:
+                checks.append((f"{typed} not between {self.low} and {self.high}",
+                               f"'{name} ' || {shown} || ' is outside {self.low}-{self.high}'"))
+        if not checks:
+            return "null"
+        whens = " ".join(f"when {cond} then {reason}" for cond, reason in checks)
+        return f"case {whens} end"
+
+
+def timestamp_sql(t: str, source_timezone: str | None) -> str:
+    """UTC TIMESTAMP of an ISO 8601 text: its offset honoured, else read in `source_timezone`.
+
+    Casting straight to TIMESTAMP would silently drop an offset, hence the explicit branch.
+    """
+    without_offset = "null"
+    if source_timezone:
+        without_offset = (f"timezone('UTC', timezone({sql_string(source_timezone)}, "
+                          f"try_cast({t} as timestamp)))")
+    return (f"case when regexp_matches({t}, '{_OFFSET_RE}') "
+            f"then timezone('UTC', try_cast({t} as timestamptz)) else {without_offset} end")
+
+
+def first_reason_sql(reasons: list[str]) -> str:
+    """The first non-NULL reason of a row."""
+    return "coalesce(" + ", ".join(reasons) + ")" if len(reasons) > 1 else reasons[0]

@@ -1,0 +1,39 @@
+"""What a source is to the loaders: where its files are, their format and the contract columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dagster_project.ingestion.rules import Column
+
+
+@dataclass(frozen=True)
+class Field(Column):
+    """A column read from a JSON line at `path` (e.g. `$.context.page.url`)."""
+
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source table of sources.md; `name` is both the raw table and the quarantine source."""
+
+    name: str
+    folder: str
+    patterns: tuple[str, ...]
+    columns: tuple[Column, ...]
+    key: str
+    description: str
+
+    @property
+    def format(self) -> str:
+        return "jsonl" if any(".jsonl" in p for p in self.patterns) else "csv"
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+    def ddl(self) -> str:
+        cols = ", ".join(f"{c.name} {c.sql_type}" for c in self.columns)
+        return (f"create table if not exists {self.table} ({cols}, _file varchar, "
+                f"_row_number bigint, _loaded_at timestamp)")

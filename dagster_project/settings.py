@@ -1,0 +1,82 @@
+"""Every `CDP_*` setting, read here and nowhere else.
+
+Relative paths are taken from the project root (the folder holding `pyproject.toml`), so the
+loaders, dbt (which runs with `dbt/` as its working directory) and the page agree on one file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+
+class SettingsError(ValueError):
+    """A `CDP_*` setting has a value the pipeline cannot use."""
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _zone(name: str, value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"{name}={value!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_path: Path
+    timezone: str = "UTC"
+    source_timezone: str | None = None
+    as_of: date | None = None
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        as_of = env.get("CDP_AS_OF") or None
+        try:
+            as_of_date = date.fromisoformat(as_of) if as_of else None
+        except ValueError as exc:
+            raise SettingsError(f"CDP_AS_OF={as_of!r} is not a date (YYYY-MM-DD)") from exc
+        threads = env.get("CDP_DUCKDB_THREADS") or None
+        source_tz = env.get("CDP_SOURCE_TIMEZONE") or None
+        return cls(
+            landing_dir=_path(env.get("CDP_LANDING_DIR") or "data/landing"),
+            warehouse_path=_path(env.get("CDP_WAREHOUSE_PATH") or "data/warehouse.duckdb"),
+            timezone=_zone("CDP_TIMEZONE", env.get("CDP_TIMEZONE") or "UTC"),
+            source_timezone=_zone("CDP_SOURCE_TIMEZONE", source_tz) if source_tz else None,
+            as_of=as_of_date,
+            duckdb_memory_limit=env.get("CDP_DUCKDB_MEMORY_LIMIT") or "4GB",
+            duckdb_threads=int(threads) if threads else None,
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment dbt runs with: the same settings, with absolute paths."""
+        env = {
+            "CDP_LANDING_DIR": str(self.landing_dir),
+            "CDP_WAREHOUSE_PATH": str(self.warehouse_path),
+            "CDP_TIMEZONE": self.timezone,
+            "CDP_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "CDP_AS_OF": self.as_of.isoformat() if self.as_of else "",
+        }
+        if self.source_timezone:
+            env["CDP_SOURCE_TIMEZONE"] = self.source_timezone
+        return env
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

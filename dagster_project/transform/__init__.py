@@ -1,0 +1,1 @@
+"""dbt inside Dagster: the project, its manifest and one asset per model."""

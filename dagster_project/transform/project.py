@@ -1,0 +1,40 @@
+"""The dbt project and its manifest, which is prepared ahead (make / cdp), never at import."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from dagster_project.settings import DBT_PROJECT_DIR, get_settings
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def _newest_source_mtime() -> float:
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        files += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
+class ManifestError(RuntimeError):
+    """`dbt parse` failed: the dbt project has an error."""
+
+
+def prepare_manifest(force: bool = False) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than a dbt file."""
+    manifest = Path(dbt_project.manifest_path)
+    if force or not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        env = {**os.environ, **get_settings().dbt_env()}
+        dbt = Path(sys.executable).with_name("dbt")
+        done = subprocess.run([str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR),
+                               "--profiles-dir", str(DBT_PROJECT_DIR)], env=env,
+                              cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+            raise ManifestError(f"dbt parse failed, so the dbt project has an error:\n{tail}")
+    return manifest

@@ -1,0 +1,50 @@
+"""Shared fixtures: a landing zone and a warehouse in a temp folder, never the project's data/."""
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dagster_project.ingestion import SOURCES
+from dagster_project.ingestion.load import load_source
+from dagster_project.ingestion.warehouse import connect
+from dagster_project.settings import PROJECT_ROOT, Settings
+
+CDP = str(Path(sys.executable).with_name("cdp"))
+EXAMPLE_LANDING = PROJECT_ROOT.parent / "shared" / "spec" / "example" / "landing"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    return Settings(landing_dir=landing, warehouse_path=tmp_path / "warehouse.duckdb")
+
+
+def write(landing: Path, relative: str, text: str | bytes, gz: bool = False) -> Path:
+    """Write a landing file (bytes as they are, text as UTF-8; gzip when asked)."""
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode() if isinstance(text, str) else text
+    path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+    return path
+
+
+def load(settings: Settings, source: str):
+    with connect(settings) as con:
+        return load_source(con, SOURCES[source], settings)
+
+
+def query(settings: Settings, sql: str, params=None) -> list[tuple]:
+    with connect(settings, read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def run_cdp(*args: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the `cdp` console script with only the given CDP_* settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "DAGSTER_HOME"))}
+    return subprocess.run([CDP, *args], env={**clean, **env}, capture_output=True, text=True,
+                          timeout=timeout, cwd=PROJECT_ROOT)
