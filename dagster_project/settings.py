@@ -7,7 +7,7 @@ loaders, dbt (which runs with `dbt/` as its working directory) and the page agre
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,7 +29,8 @@ def _zone(name: str, value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise SettingsError(f"{name}={value!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
+        raise SettingsError(
+            f"{name}={value!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
     return value
 
 
@@ -42,7 +43,6 @@ class Settings:
     as_of: date | None = None
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
-    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

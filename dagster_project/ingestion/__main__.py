@@ -1,4 +1,7 @@
-"""Load every source without Dagster: `python -m dagster_project.ingestion [--landing DIR] [--warehouse FILE]`."""
+"""Load every source without Dagster.
+
+    python -m dagster_project.ingestion [--landing DIR] [--warehouse FILE]
+"""
 
 import argparse
 import os

@@ -61,9 +61,8 @@ class Column:
         if self.required:
             checks.append((f"{t} is null", f"'{name} is required but empty'"))
         typed = self.value_sql(v, source_timezone)
-        if not self.strict:
-            pass
-        elif self.kind == "timestamp":
+        kind = self.kind if self.strict else "lenient"  # lenient: only `required` applies
+        if kind == "timestamp":
             if source_timezone is None:
                 checks.append((
                     f"{t} is not null and not regexp_matches({t}, '{_OFFSET_RE}') "
@@ -72,11 +71,12 @@ class Column:
                     f"is not set, so its instant is unknown'"))
             checks.append((f"{t} is not null and {typed} is null",
                            f"'{name} ''' || {shown} || ''' is not a valid ISO 8601 timestamp'"))
-        elif self.kind == "amount":
+        elif kind == "amount":
             checks.append((f"{t} is not null and ({typed} is null or not isfinite({typed}))",
                            f"'{name} ''' || {shown} || ''' is not a number'"))
-            checks.append((f"{typed} < 0", f"'{name} ' || {shown} || ' is negative (must be >= 0)'"))
-        elif self.kind == "integer":
+            checks.append((f"{typed} < 0",
+                           f"'{name} ' || {shown} || ' is negative (must be >= 0)'"))
+        elif kind == "integer":
             checks.append((f"{t} is not null and {typed} is null",
                            f"'{name} ''' || {shown} || ''' is not an integer'"))
             if self.low is not None and self.high is not None:

@@ -1,0 +1,122 @@
+-- Close the loop: one row per response with nps_score <= 6. customer_key is the customer of the
+-- response (int_identifiers_stitched, identifier_type = 'response_id'). followed_up_at is the
+-- opened_at of the customer's first ticket (any status; its contact_id is one of the customer's
+-- contact_ids) opened from submitted_at to submitted_at + 240 hours, both inclusive, at full
+-- precision. status: closed when followed up; else overdue when as_of date - reporting-zone date
+-- of submitted_at > 10 days; else open.
+
+with
+
+responses as (
+
+    select * from {{ ref('stg_survey__responses') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_crm__tickets') }}
+
+),
+
+identifiers as (
+
+    select * from {{ ref('int_identifiers_stitched') }}
+
+),
+
+detractor_responses as (
+
+    select
+        responses.response_id,
+        identifiers.customer_key,
+        responses.submitted_at,
+        responses.nps_score,
+        responses.touchpoint
+
+    from responses
+    left join identifiers
+        on identifiers.identifier_type = 'response_id'
+        and identifiers.identifier_value = responses.response_id
+    where responses.nps_score <= 6
+
+),
+
+customer_tickets as (
+
+    select
+        identifiers.customer_key,
+        tickets.ticket_id,
+        tickets.opened_at
+
+    from tickets
+    inner join identifiers
+        on identifiers.identifier_type = 'contact_id'
+        and identifiers.identifier_value = tickets.contact_id
+
+),
+
+followup_candidates as (
+
+    select
+        detractor_responses.response_id,
+        customer_tickets.ticket_id,
+        customer_tickets.opened_at,
+        row_number() over (
+            partition by detractor_responses.response_id
+            order by customer_tickets.opened_at, customer_tickets.ticket_id
+        ) as followup_rank
+
+    from detractor_responses
+    inner join customer_tickets
+        on customer_tickets.customer_key = detractor_responses.customer_key
+        and customer_tickets.opened_at >= detractor_responses.submitted_at
+        and customer_tickets.opened_at <= detractor_responses.submitted_at + interval 240 hours
+
+),
+
+first_followups as (
+
+    select
+        response_id,
+        opened_at as followed_up_at,
+        ticket_id as followup_ticket_id
+
+    from followup_candidates
+    where followup_rank = 1
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+final as (
+
+    select
+        detractor_responses.response_id,
+        detractor_responses.customer_key,
+        detractor_responses.nps_score,
+        detractor_responses.touchpoint,
+        detractor_responses.submitted_at,
+        first_followups.followed_up_at,
+        first_followups.followup_ticket_id,
+        {{ seconds_between('detractor_responses.submitted_at', 'first_followups.followed_up_at') }}
+            / 86400.0 as days_to_follow_up,
+        as_of.as_of_date - {{ to_local_date('detractor_responses.submitted_at') }} as days_since_submitted,
+        case
+            when first_followups.followed_up_at is not null then 'closed'
+            when as_of.as_of_date - {{ to_local_date('detractor_responses.submitted_at') }} > 10 then 'overdue'
+            else 'open'
+        end as status
+
+    from detractor_responses
+    cross join as_of
+    left join first_followups
+        on first_followups.response_id = detractor_responses.response_id
+
+)
+
+select * from final
