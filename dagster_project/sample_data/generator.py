@@ -172,6 +172,7 @@ SURVEY_FAULTS = (("nps_score", "11"), ("nps_score", "-1"), ("nps_score", "ten"),
 
 EVENTS_PER_CHUNK = 2_000_000  # events expanded in numpy at a time
 LINES_PER_BATCH = 1_500_000  # JSON lines built in DuckDB at a time
+DUCKDB_MEMORY = "4GB"
 MAX_SESSION_US = 10 * HOUR  # 30 events at most, gaps of at most 20 minutes
 MEAN_VISIT_EVENTS = 4.0
 
@@ -1511,6 +1512,7 @@ def generate_landing_zone(out_dir: Path, customers: int = 2000, seed: int = 42,
         try:
             con.execute(f"SET temp_directory = '{Path(scratch).as_posix()}/spill'")
             con.execute("SET enable_progress_bar = false")
+            con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # the rest spills to scratch
             _install_macros(con, salt)
             files = {
                 "crm_contacts": _write_contacts(con, contact_rows, out, win),
