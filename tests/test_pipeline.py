@@ -1,6 +1,10 @@
 """End to end: `cdp run` on a generated landing zone, against the generator's own record."""
 
+import json
+import math
+
 import duckdb
+import independent
 import pytest
 from conftest import run_cdp
 
@@ -12,8 +16,17 @@ STAGING = {"crm_contacts": "stg_crm__contacts", "crm_orders": "stg_crm__orders",
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("generated")
+def root(tmp_path_factory):
+    return tmp_path_factory.mktemp("generated")
+
+
+@pytest.fixture(scope="module")
+def landing(root):
+    return root / "landing"
+
+
+@pytest.fixture(scope="module")
+def pipeline(root):
     manifest = generate_landing_zone(root / "landing", customers=300, seed=7, days=90)
     env = {"CDP_LANDING_DIR": str(root / "landing"),
            "CDP_WAREHOUSE_PATH": str(root / "warehouse.duckdb"), "CDP_TIMEZONE": "Asia/Ho_Chi_Minh"}
@@ -26,6 +39,7 @@ def pipeline(tmp_path_factory):
     con = duckdb.connect(env["CDP_WAREHOUSE_PATH"], read_only=True)
     yield manifest, first, second, after_first, con
     con.close()
+
 
 
 def _counts(con) -> dict:
@@ -78,3 +92,34 @@ def test_second_run_loads_nothing_twice(pipeline):
     for line in second.stdout.splitlines():
         if line.strip().startswith("raw/"):
             assert "read          0" in line and "0 new file(s)" in line, line
+
+
+def test_marts_agree_with_plain_python_over_the_landing_files(pipeline, landing):
+    _, _, _, _, con = pipeline
+    revenue = con.execute("select sum(revenue) from marts.customer_360").fetchone()[0]
+    assert math.isclose(revenue, independent.completed_revenue(landing), abs_tol=0.01)
+    sessions = con.execute("select count(*) from marts.sessions").fetchone()[0]
+    assert sessions == independent.session_count(landing)
+    monthly = {row[0]: row[1:] for row in con.execute(
+        "select month, responses, promoters, passives, detractors, nps from marts.nps_monthly"
+    ).fetchall()}
+    expected = independent.nps_by_month(landing, "Asia/Ho_Chi_Minh")
+    assert monthly.keys() == expected.keys() and len(expected) >= 3
+    for month, figures in expected.items():
+        assert monthly[month][:4] == figures[:4], month
+        assert math.isclose(monthly[month][4], figures[4], abs_tol=1e-9), month
+
+
+def test_every_mart_column_is_documented(pipeline):
+    _, _, _, _, con = pipeline
+    from dagster_project.transform.project import dbt_project
+
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    documented = {(n["name"], c) for n in nodes if n["resource_type"] == "model"
+                  for c, spec in n["columns"].items() if spec.get("description")}
+    described = {n["name"] for n in nodes if n["resource_type"] == "model" and n["description"]}
+    columns = con.execute("select table_name, column_name from information_schema.columns "
+                          "where table_schema = 'marts'").fetchall()
+    assert len({t for t, _ in columns}) == 11
+    assert {t for t, _ in columns} <= described
+    assert [c for c in columns if c not in documented] == []
