@@ -107,5 +107,5 @@ def session_count(landing: Path) -> int:
     for events in by_visitor.values():
         events.sort()
         sessions += 1 + sum((b[0] - a[0]).total_seconds() > 1800
-                            for a, b in zip(events, events[1:]))
+                            for a, b in zip(events, events[1:], strict=False))
     return sessions
