@@ -98,9 +98,14 @@ def generate(args: argparse.Namespace) -> int:
     from dagster_project.sample_data import generate_landing_zone
 
     started = time.perf_counter()
-    manifest = generate_landing_zone(Path(args.out), customers=args.customers, seed=args.seed,
-                                     start=date.fromisoformat(args.start), days=args.days,
-                                     events_per_customer=args.events_per_customer, progress=_say)
+    try:
+        manifest = generate_landing_zone(
+            Path(args.out), customers=args.customers, seed=args.seed,
+            start=date.fromisoformat(args.start), days=args.days,
+            events_per_customer=args.events_per_customer, progress=_say)
+    except (FileExistsError, ValueError) as exc:
+        _say(f"cdp generate: {exc}")
+        return 2
     for name, numbers in manifest["sources"].items():
         _say(f"  {name:<18} rows {numbers['rows_written']:>10,}  invalid "
              f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}")

@@ -23,3 +23,12 @@ def test_failed_step_is_named_and_exit_code_is_non_zero(tmp_path):
     assert done.returncode == 1, done.stdout
     assert "cdp run: FAILED" in done.stdout
     assert "step raw__crm_contacts" in done.stdout
+
+
+def test_generate_never_writes_over_existing_exports(tmp_path):
+    (tmp_path / "crm" / "orders").mkdir(parents=True)
+    (tmp_path / "crm" / "orders" / "mine.csv").write_text("order_id\n1\n")
+    done = run_cdp("generate", "--out", str(tmp_path), "--customers", "50", env={})
+    assert done.returncode == 2 and "cdp generate:" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "crm" / "orders" / "mine.csv").read_text() == "order_id\n1\n"
