@@ -90,9 +90,9 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     ledger = {row[0]: row[1:] for row in con.execute(
         "select file, size_bytes, modified_at, sha256 from ingest.loaded_files where source = ?",
         [source.name]).fetchall()}
-    batch = _Batch(con, source)
-    for path in discover(settings.landing_dir, source):
-        report.files_seen += 1
+    files = discover(settings.landing_dir, source)
+    report.files_seen = len(files)
+    for path in files:
         rel = path.relative_to(settings.landing_dir).as_posix()
         try:
             stat = path.stat()
@@ -105,100 +105,61 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
             report.notes.append(f"{rel} disappeared before it was read; a later run loads it "
                                 "under its new name")
             continue
-        if known and known[2] == digest:  # touched, same content
+        if known and known[2] == digest:
             con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
                         "where source = ? and file = ?",
                         [stat.st_size, stat.st_mtime, source.name, rel])
             report.files_skipped += 1
             continue
-        result = batch.add(path, rel, stat, digest, settings.source_timezone)
+        result = _load_file(con, source, settings, path, rel, stat, digest, replacing=bool(known))
         report.files.append(result)
         if progress:
             progress(f"  {source.name}: {rel}: read {result.rows_read:,}, accepted "
                      f"{result.rows_accepted:,}, rejected {result.rows_rejected:,}"
                      + (f" ({result.error})" if result.error else ""))
-    batch.flush()
     con.execute("insert into ingest.load_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [source.name, _now(), report.files_seen, report.files_loaded,
-                 report.files_skipped, report.rows_read, report.rows_accepted,
-                 report.rows_rejected])
+                [source.name, datetime.now(UTC).replace(tzinfo=None), report.files_seen,
+                 report.files_loaded, report.files_skipped, report.rows_read,
+                 report.rows_accepted, report.rows_rejected])
     return report
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-class _Batch:
-    """Files read and checked one by one, written to the warehouse together.
-
-    Each file is read outside any transaction (a file that cannot be read must not abort the
-    others) into temp tables; about every million rows, the batch replaces its files' rows in
-    raw and quarantine and records them in the ledger in one transaction. Many small commits
-    would each re-compress the table's last row group.
-    """
-
-    FLUSH_ROWS = 1_000_000
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
-        self.con, self.source = con, source
-        self.files: list[tuple] = []
-        self.rows = 0
-        con.execute(f"create or replace temp table _pending as select * from {source.table} "
-                    "where false")
-        con.execute("create or replace temp table _pending_rejects as "
-                    "select * from quarantine.rejected_rows where false")
-
-    def add(self, path: Path, rel: str, stat, digest: str, source_timezone: str | None
-            ) -> FileResult:
-        result = FileResult(rel)
-        loaded_at = _now()
-        try:
-            read_file(self.con, self.source, path, source_timezone)
-            names = ", ".join(c.name for c in self.source.columns)
-            self.con.execute(f"insert into _pending by name select {names}, ? as _file, "
-                             "_n as _row_number, ? as _loaded_at from _checked "
-                             "where _reason is null", [rel, loaded_at])
-            self.con.execute("insert into _pending_rejects select ?, ?, _n, _reason, _raw, ? "
-                             "from _checked where _reason is not null",
-                             [self.source.name, rel, loaded_at])
-            result.rows_accepted, result.rows_rejected = self.con.execute(
-                "select count(*) filter (_reason is null), count(*) filter (_reason is not null)"
-                " from _checked").fetchone()
-        except duckdb.Error as exc:
-            # The file cannot be read at all (truncated gzip...): one rejected row stands for it.
-            result.error = f"the file cannot be read: {str(exc).splitlines()[0]}"
-            result.rows_rejected = 1
-            self.con.execute("insert into _pending_rejects values (?, ?, null, ?, null, ?)",
-                             [self.source.name, rel, result.error, loaded_at])
-        result.rows_read = result.rows_accepted + result.rows_rejected
-        self.files.append((self.source.name, rel, stat.st_size, stat.st_mtime, digest,
-                           result.rows_read, result.rows_accepted, result.rows_rejected,
-                           loaded_at))
-        self.rows += result.rows_read
-        if self.rows >= self.FLUSH_ROWS:
-            self.flush()
-        return result
-
-    def flush(self) -> None:
-        """Replace the batch's files in raw, quarantine and the ledger, all or nothing."""
-        if not self.files:
-            return
-        con, table = self.con, self.source.table
-        con.execute("begin transaction")
-        try:
-            con.execute("create or replace temp table _batch_files as "
-                        "select unnest(?::varchar[]) as file", [[f[1] for f in self.files]])
-            con.execute(f"delete from {table} where _file in (select file from _batch_files)")
-            con.execute("delete from quarantine.rejected_rows where source = ? and file in "
-                        "(select file from _batch_files)", [self.source.name])
-            con.execute(f"insert into {table} by name select * from _pending")
-            con.execute("insert into quarantine.rejected_rows select * from _pending_rejects")
-            con.executemany("insert or replace into ingest.loaded_files "
-                            "values (?, ?, ?, ?, ?, ?, ?, ?, ?)", self.files)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("delete from _pending; delete from _pending_rejects")
-        self.files, self.rows = [], 0
+def _load_file(con, source: Source, settings: Settings, path: Path, rel: str, stat,
+               digest: str, replacing: bool) -> FileResult:
+    """Read and check the file, then swap its rows in raw and quarantine in one transaction."""
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    result = FileResult(rel)
+    try:
+        # Outside the transaction: temp-table rowids then count from 0 in file order.
+        read_file(con, source, path, settings.source_timezone)
+        result.rows_accepted, result.rows_rejected = con.execute(
+            "select count(*) filter (_reason is null), count(*) filter (_reason is not null)"
+            " from _checked").fetchone()
+    except duckdb.Error as exc:
+        # The file cannot be read at all (truncated gzip...): one rejected row stands for it.
+        result.error = f"the file cannot be read: {str(exc).splitlines()[0]}"
+        result.rows_rejected = 1
+    result.rows_read = result.rows_accepted + result.rows_rejected
+    con.execute("begin transaction")
+    try:
+        if replacing:
+            con.execute(f"delete from {source.table} where _file = ?", [rel])
+            con.execute("delete from quarantine.rejected_rows where source = ? and file = ?",
+                        [source.name, rel])
+        if result.error:
+            con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
+                        [source.name, rel, result.error, loaded_at])
+        else:
+            names = ", ".join(c.name for c in source.columns)
+            con.execute(f"insert into {source.table} select {names}, ?, _n, ? from _checked "
+                        "where _reason is null", [rel, loaded_at])
+            con.execute("insert into quarantine.rejected_rows select ?, ?, _n, _reason, _raw, ? "
+                        "from _checked where _reason is not null", [source.name, rel, loaded_at])
+        con.execute("insert or replace into ingest.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [source.name, rel, stat.st_size, stat.st_mtime, digest, result.rows_read,
+                     result.rows_accepted, result.rows_rejected, loaded_at])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return result
