@@ -49,10 +49,23 @@
 {#- True when `value` (a lower-cased host or source) has a dot-separated label equal to a name of
     `lookup`.`name_column`; false (not NULL) when value is NULL. -#}
 {% macro channel_name_matches(value, lookup, name_column) -%}
+    {{ return(adapter.dispatch('channel_name_matches', 'cdp')(value, lookup, name_column)) }}
+{%- endmacro %}
+
+{% macro default__channel_name_matches(value, lookup, name_column) -%}
     coalesce(exists (
         select 1
         from {{ lookup }} as lookup_names
         where ('.' || {{ value }} || '.') like ('%.' || lookup_names.{{ name_column }} || '.%')
+    ), false)
+{%- endmacro %}
+
+{#- DuckDB: the names are read once into a list (an uncorrelated subquery) and compared with the
+    value's labels - no correlated subquery per row, which matters for millions of sessions. -#}
+{% macro duckdb__channel_name_matches(value, lookup, name_column) -%}
+    coalesce(list_has_any(
+        string_split({{ value }}, '.'),
+        (select list({{ name_column }}) from {{ lookup }})
     ), false)
 {%- endmacro %}
 

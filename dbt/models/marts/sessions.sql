@@ -14,6 +14,12 @@ events as (
 
 ),
 
+session_starts as (
+
+    select * from {{ ref('int_events_sessionized') }} where is_session_start
+
+),
+
 web_events as (
 
     select * from {{ ref('stg_web__events') }}
@@ -46,9 +52,9 @@ device_customers as (
 first_events as (
 
     select
-        events.session_id,
-        events.session_number,
-        events.anonymous_id,
+        session_starts.session_id,
+        session_starts.session_number,
+        session_starts.anonymous_id,
         web_events.channel,
         web_events.device_type,
         web_events.campaign_source,
@@ -57,10 +63,9 @@ first_events as (
         web_events.referrer_host,
         web_events.page_path
 
-    from events
+    from session_starts
     inner join web_events
-        on events.message_id = web_events.message_id
-    where events.is_session_start
+        on session_starts.message_id = web_events.message_id
 
 ),
 

@@ -1,7 +1,8 @@
 -- One row per edge of the identity graph (marts.md "Identity resolution"): two identifiers that
 -- the sources say belong to the same person. Blocked values (int_identity__blocked_values) and
 -- devices that may not link (int_identity__devices: shared or placeholder anonymous_ids) give no
--- edge. Orders and tickets give no edge: they only attach to their contact_id (a node).
+-- edge. Orders and tickets give no edge: they only attach to their contact_id (a node). Web
+-- edges come from int_identity__device_links (one pass over the events).
 --
 --   edge_type          from            to
 --   contact_email      contact_id      email          CRM contact (latest row) - its email
@@ -24,9 +25,9 @@ contacts as (
 
 ),
 
-events as (
+device_links as (
 
-    select * from {{ ref('stg_web__events') }}
+    select * from {{ ref('int_identity__device_links') }}
 
 ),
 
@@ -66,7 +67,7 @@ blocked_phones as (
 
 ),
 
--- Each source record with its identifiers, NULL where the value is blocked.
+-- Each CRM / survey record with its identifiers, NULL where the value is blocked.
 contact_identifiers as (
 
     select
@@ -108,58 +109,41 @@ response_identifiers as (
 
 ),
 
-linking_events as (
+web_links as (
 
-    select
-        events.anonymous_id,
-        case
-            when trim(events.user_id) <> ''
-                and lower(trim(events.user_id)) not in (select blocked_value from placeholders)
-                then events.user_id
-        end as user_id,
-        case
-            when events.event_type = 'identify'
-                and events.traits_email not in (select blocked_value from blocked_emails)
-                then events.traits_email
-        end as identify_email
-
-    from events
+    select device_links.*
+    from device_links
     inner join devices
-        on events.anonymous_id = devices.anonymous_id
+        on device_links.anonymous_id = devices.anonymous_id
     where devices.links_identities
-        and (events.user_id is not null or events.event_type = 'identify')
+        and not device_links.is_blocked
 
 ),
 
 edge_records as (
 
     select 'contact_email' as edge_type, 'contact_id' as from_type, contact_id as from_value,
-        'email' as to_type, email as to_value
+        'email' as to_type, email as to_value, 1 as records
     from contact_identifiers
 
     union all
 
-    select 'contact_phone', 'contact_id', contact_id, 'phone', phone
+    select 'contact_phone', 'contact_id', contact_id, 'phone', phone, 1
     from contact_identifiers
 
     union all
 
-    select 'web_login', 'anonymous_id', anonymous_id, 'contact_id', user_id
-    from linking_events
+    select link_type, 'anonymous_id', anonymous_id, identifier_type, identifier_value, events
+    from web_links
 
     union all
 
-    select 'web_identify', 'anonymous_id', anonymous_id, 'email', identify_email
-    from linking_events
-
-    union all
-
-    select 'survey_email', 'response_id', response_id, 'email', email
+    select 'survey_email', 'response_id', response_id, 'email', email, 1
     from response_identifiers
 
     union all
 
-    select 'survey_contact_id', 'response_id', response_id, 'contact_id', contact_id
+    select 'survey_contact_id', 'response_id', response_id, 'contact_id', contact_id, 1
     from response_identifiers
 
 ),
@@ -174,7 +158,7 @@ final as (
         to_value,
         hash(from_type || ':' || from_value) as from_node_id,
         hash(to_type || ':' || to_value) as to_node_id,
-        count(*) as source_records
+        sum(records) as source_records
 
     from edge_records
     where from_value is not null

@@ -1,7 +1,9 @@
 -- One row per node of the identity graph (marts.md): every CRM contact_id referenced anywhere
 -- (contacts, orders, tickets, a response's contact_id, a web user_id on a device that links), every
 -- usable normalized email and phone that an edge carries, every survey response_id and every web
--- anonymous_id that is not a placeholder. Blocked values are not nodes.
+-- anonymous_id that carried a user_id or an identify email and is not a placeholder (a device that
+-- never did can only be an anonymous-only component, never a customer: it is left out rather
+-- than read from every event). Blocked values are not nodes.
 --
 -- linked_by: the rule or edge that attached the identifier; when several apply, the first of
 --   contact, contact_email, contact_phone, order_contact, ticket_contact, survey_contact_id,
