@@ -56,6 +56,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
                                         run_config={"loggers": loggers})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
+    _report_quality(result, settings)
     elapsed = time.perf_counter() - started
     if not result.success:
         _say(f"cdp run: FAILED after {elapsed:.1f} s")
@@ -77,20 +78,40 @@ def _report(result) -> None:
                  f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
 
 
+def _report_quality(result, settings) -> None:
+    """Checks that warned (the run goes on), and where the Great Expectations data docs are."""
+    for data in _check_evaluations(result):
+        if not data.passed and data.severity.value == "WARN":
+            _say(f"  warning: check {data.check_name} on {data.asset_key.to_user_string()}: "
+                 f"{data.description or 'failed'}")
+    from dagster_project.quality.validate import data_docs_index
+
+    index = data_docs_index(settings.quality_dir)
+    if index.exists():
+        _say(f"         quality      {index} (Great Expectations data docs)")
+
+
+def _check_evaluations(result):
+    return [e.asset_check_evaluation_data for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
 def _failures(result) -> list[str]:
     messages = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # named below, with what failed
             text = error.message.strip() if error else "unknown error"
             if error and error.cause:
                 text += f" (caused by: {error.cause.message.strip()})"
             messages.append(f"step {event.step_key}: {text}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.asset_check_evaluation_data
-            if not data.passed:
-                messages.append(f"check {data.check_name} on "
-                                f"{data.asset_key.to_user_string()} failed")
+    for data in _check_evaluations(result):
+        if not data.passed and data.severity.value == "ERROR":
+            detail = f": {data.description}" if data.description else ""
+            messages.append(f"check {data.check_name} on {data.asset_key.to_user_string()} "
+                            f"failed{detail}")
     return messages or ["the run failed; see the log above"]
 
 

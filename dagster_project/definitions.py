@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.ingestion.assets import raw_assets
 from dagster_project.progress import progress_logger
+from dagster_project.quality.checks import gx_checks
 from dagster_project.transform.assets import cdp_dbt_models, dbt_resource
 
 # DuckDB allows one writing process: run the steps of a job one after another, in-process.
@@ -16,6 +17,7 @@ daily_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*raw_assets, cdp_dbt_models],
+    asset_checks=gx_checks,
     jobs=[daily_job],
     resources={"dbt": dbt_resource},
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},

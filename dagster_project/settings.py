@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 
 
 class SettingsError(ValueError):
@@ -32,6 +31,11 @@ def _zone(name: str, value: str) -> str:
         raise SettingsError(
             f"{name}={value!r} is not an IANA time zone (e.g. Asia/Ho_Chi_Minh)") from exc
     return value
+
+
+# The dbt project to build: the bundled one, or a fork of it (CDP_DBT_PROJECT_DIR). Read at import,
+# since the Dagster assets are made from that project's manifest.
+DBT_PROJECT_DIR = _path(os.environ.get("CDP_DBT_PROJECT_DIR") or "dbt")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,11 @@ class Settings:
             duckdb_memory_limit=env.get("CDP_DUCKDB_MEMORY_LIMIT") or "4GB",
             duckdb_threads=int(threads) if threads else None,
         )
+
+    @property
+    def quality_dir(self) -> Path:
+        """Great Expectations results and data docs: beside the warehouse."""
+        return self.warehouse_path.parent / "quality"
 
     def dbt_env(self) -> dict[str, str]:
         """The environment dbt runs with: the same settings, with absolute paths."""

@@ -33,9 +33,10 @@ class CdpTranslator(DagsterDbtTranslator):
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            # dbt tests on sources become checks on the raw/* assets the loaders write.
+            # Source tests stay plain dbt tests: as checks on raw/* they would exempt the dbt step
+            # from waiting for the blocking checks (GX suites) on those raw assets.
             dagster_dbt_translator=CdpTranslator(
-                DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)))
+                DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False)))
 def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: models, then their tests, which show as checks on each model."""
     os.environ.update(get_settings().dbt_env())  # absolute paths: dbt runs inside dbt/

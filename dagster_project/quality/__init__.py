@@ -1,0 +1,1 @@
+"""Great Expectations suites (files in `expectations/`) run as Dagster asset checks."""
