@@ -32,9 +32,13 @@ sample: setup
 	  $(BIN)/cdp generate --out $(LANDING) --customers $(SAMPLE_CUSTOMERS) --seed 42; \
 	else echo "landing zone $(LANDING) is not empty: using it as it is"; fi
 
+# The Dagster UI and daemon (schedules, sensors, freshness) on DAGSTER_PORT, history kept in
+# DAGSTER_HOME (default .dagster_home; deploy/dagster.yaml is copied there when it has none).
+DAGSTER_PORT ?= 3000
 dev: setup manifest
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} && mkdir -p $$DAGSTER_HOME && \
-	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions
+	  { test -f $$DAGSTER_HOME/dagster.yaml || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
+	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions -p $(DAGSTER_PORT)
 
 lint: setup
 	$(BIN)/ruff check dagster_project tests bench

@@ -1,6 +1,10 @@
 """`cdp`: the quick path for data engineers.
 
     cdp run                        load, dbt build and checks, in-process (the `cdp_daily` job)
+    cdp run --select web_events    re-load one source and rebuild everything downstream of it
+    cdp run --select nps_monthly   rebuild one model from the current tables (+nps_monthly: and
+                                   everything upstream of it, loads included)
+    cdp status                     the last run, rows and rejected rows per source, the marts
     cdp generate --out DIR ...     write a sample landing zone per sources.md
 """
 
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -41,8 +46,17 @@ def run_pipeline(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.selection import SelectionError, resolve_selection
 
-    job = defs.resolve_job_def("cdp_daily")
+    try:
+        job_name, asset_keys = resolve_selection(defs, args.select or [])
+    except SelectionError as exc:
+        _say(f"cdp run: {exc}")
+        return 2
+    job = defs.resolve_job_def(job_name)
+    if args.select:
+        _say(f"         selection    {', '.join(args.select)} -> job {job_name}"
+             + (f", {len(asset_keys)} asset(s)" if asset_keys else ""))
     # Progress lines, or Dagster's own console log at the level asked for.
     loggers = ({"console": {"config": {"log_level": args.log_level}}} if args.log_level
                else {"progress": {}})
@@ -53,18 +67,48 @@ def run_pipeline(args: argparse.Namespace) -> int:
     with (dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral() as instance,
           open(dbt_log, "w") as sink, contextlib.redirect_stdout(sink)):
         result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": loggers})
+                                        run_config={"loggers": loggers}, asset_selection=asset_keys,
+                                        tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
     _report_quality(result, settings)
     elapsed = time.perf_counter() - started
+    _write_last_run(settings, result, job_name, args.select, elapsed)
     if not result.success:
         _say(f"cdp run: FAILED after {elapsed:.1f} s")
         for message in _failures(result):
             _say(f"  - {message}")
+        _record_failure(settings, result, job_name)
         return 1
     _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
     return 0
+
+
+def _write_last_run(settings, result, job_name: str, select: list[str] | None,
+                    elapsed: float) -> None:
+    """`<warehouse folder>/logs/last_run.json`, which `cdp status` prints."""
+    from datetime import UTC, datetime
+
+    path = settings.warehouse_path.parent / "logs" / "last_run.json"
+    path.write_text(json.dumps({
+        "run_id": result.run_id, "job": job_name, "select": select or [],
+        "success": result.success, "seconds": round(elapsed, 1),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds")}))
+
+
+def _record_failure(settings, result, job_name: str) -> None:
+    from dagster_project.orchestration.failures import (
+        failed_steps_and_checks,
+        failure_record,
+        record_failure,
+    )
+
+    steps, checks = failed_steps_and_checks(result.all_events)
+    path, webhook_error = record_failure(
+        settings, failure_record(result.run_id, job_name, steps, checks, launched_by="cdp run"))
+    _say(f"         failure record appended to {path}")
+    if webhook_error:
+        _say(f"  ! {webhook_error}")
 
 
 def _report(result) -> None:
@@ -135,6 +179,15 @@ def generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def show_status(args: argparse.Namespace) -> int:
+    from dagster_project.status import status_lines
+
+    code, lines = status_lines(get_settings())
+    for line in lines:
+        _say(line)
+    return code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdp", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -144,7 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show Dagster's own console log at this level instead of progress lines")
     run.add_argument("--ephemeral", action="store_true",
                      help="keep no Dagster run history even when DAGSTER_HOME is set")
+    run.add_argument("--select", action="append", metavar="NAME",
+                     help="a source (e.g. web_events: re-load it and rebuild everything "
+                          "downstream), or a model (e.g. nps_monthly: rebuild it alone from the "
+                          "current tables; +nps_monthly: with everything upstream, loads "
+                          "included; name+: with everything downstream). Repeat or use commas.")
     run.set_defaults(func=run_pipeline)
+    status = commands.add_parser("status", help="the last run, rows and rejected rows per source")
+    status.set_defaults(func=show_status)
     gen = commands.add_parser("generate", help="write a sample landing zone per sources.md")
     gen.add_argument("--out", required=True, help="landing zone folder to write")
     gen.add_argument("--customers", type=int, default=2000)

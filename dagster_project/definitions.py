@@ -3,22 +3,19 @@
 import dagster as dg
 
 from dagster_project.ingestion.assets import raw_assets
+from dagster_project.orchestration.jobs import daily_job, reload_jobs
+from dagster_project.orchestration.schedules import daily_schedule
+from dagster_project.orchestration.sensors import landing_zone_sensor, run_failure_record
 from dagster_project.progress import progress_logger
 from dagster_project.quality.checks import gx_checks
 from dagster_project.transform.assets import cdp_dbt_models, dbt_resource
 
-# DuckDB allows one writing process: run the steps of a job one after another, in-process.
-daily_job = dg.define_asset_job(
-    "cdp_daily",
-    selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
-    description="Load every source, then dbt build (models and tests).",
-)
-
 defs = dg.Definitions(
     assets=[*raw_assets, cdp_dbt_models],
     asset_checks=gx_checks,
-    jobs=[daily_job],
+    jobs=[daily_job, *reload_jobs],
+    schedules=[daily_schedule],
+    sensors=[landing_zone_sensor, run_failure_record],
     resources={"dbt": dbt_resource},
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

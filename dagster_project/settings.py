@@ -33,6 +33,22 @@ def _zone(name: str, value: str) -> str:
     return value
 
 
+def _hour(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 23:
+        raise SettingsError(f"CDP_SCHEDULE_HOUR={value!r} is not an hour of the day (0-23)")
+    return int(value)
+
+
+def _hours(value: str) -> float:
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = 0.0
+    if not hours > 0:
+        raise SettingsError(f"CDP_MART_FRESHNESS_HOURS={value!r} is not a positive number of hours")
+    return hours
+
+
 # The dbt project to build: the bundled one, or a fork of it (CDP_DBT_PROJECT_DIR). Read at import,
 # since the Dagster assets are made from that project's manifest.
 DBT_PROJECT_DIR = _path(os.environ.get("CDP_DBT_PROJECT_DIR") or "dbt")
@@ -47,6 +63,9 @@ class Settings:
     as_of: date | None = None
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
+    schedule_hour: int = 6
+    mart_freshness_hours: float = 26.0
+    failure_webhook_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -66,6 +85,9 @@ class Settings:
             as_of=as_of_date,
             duckdb_memory_limit=env.get("CDP_DUCKDB_MEMORY_LIMIT") or "4GB",
             duckdb_threads=int(threads) if threads else None,
+            schedule_hour=_hour(env.get("CDP_SCHEDULE_HOUR") or "6"),
+            mart_freshness_hours=_hours(env.get("CDP_MART_FRESHNESS_HOURS") or "26"),
+            failure_webhook_url=env.get("CDP_FAILURE_WEBHOOK_URL") or None,
         )
 
     @property

@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
 from dagster_project.ingestion.sources import Source
-from dagster_project.ingestion.warehouse import connect
+from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
@@ -25,7 +25,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     )
     def load(context: dg.AssetExecutionContext):
         settings = get_settings()
-        with connect(settings) as con:
+        with open_warehouse(context, settings) as con:  # retried while another process locks it
             report = load_source(con, source, settings, progress=context.log.info)
             accepted_total, rejected_total = con.execute(
                 f"select (select count(*) from {source.table}), (select count(*) from "
@@ -42,6 +42,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
             "rows_accepted": report.rows_accepted,
             "rows_rejected": report.rows_rejected,
             "table_rows": accepted_total,
+            "dagster/row_count": accepted_total,
             "quarantined_rows_total": rejected_total,
             "landing_folder": str(settings.landing_dir / source.folder),
         })

@@ -1,9 +1,9 @@
 """Every dbt model, seed and test as a Dagster asset or asset check, grouped by dbt folder."""
 
-
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,21 +15,50 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
 from dagster_project.transform.project import dbt_project
 
 LAYERS = ("staging", "intermediate", "marts")
 
 
+def mart_freshness_policy() -> dg.FreshnessPolicy:
+    """Marts are expected to be rebuilt daily: late after CDP_MART_FRESHNESS_HOURS (26 h)."""
+    fail = timedelta(hours=get_settings().mart_freshness_hours)
+    warn = fail - timedelta(hours=1) if fail > timedelta(hours=2) else None
+    return dg.FreshnessPolicy.time_window(fail_window=fail, warn_window=warn)
+
+
 class CdpTranslator(DagsterDbtTranslator):
-    """Groups follow the dbt folders (staging, intermediate, marts); owners come from `meta`."""
+    """Groups follow the dbt folders (staging, intermediate, marts, seeds); owners come from
+    `meta.dagster.owners` or else `meta.owner` (set per folder in dbt_project.yml); marts carry
+    a freshness policy, so a stale mart shows in the UI."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         for layer in LAYERS:
             if layer in fqn:
                 return layer
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "seeds"
         return super().get_group_name(dbt_resource_props)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        owners = super().get_owners(dbt_resource_props)
+        if owners:
+            return owners
+        meta = dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta")
+        owner = (meta or {}).get("owner")
+        return [owner] if owner else None
+
+    def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.group_name == "marts" and spec.freshness_policy is None:
+            spec = dg.apply_freshness_policy(spec, _MART_FRESHNESS)
+        return spec
+
+
+_MART_FRESHNESS = mart_freshness_policy()
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
@@ -39,7 +68,9 @@ class CdpTranslator(DagsterDbtTranslator):
                 DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False)))
 def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """`dbt build`: models, then their tests, which show as checks on each model."""
-    os.environ.update(get_settings().dbt_env())  # absolute paths: dbt runs inside dbt/
+    settings = get_settings()
+    open_warehouse(context, settings).close()  # waits (retries) while another process locks it
+    os.environ.update(settings.dbt_env())  # absolute paths: dbt runs inside dbt/
     yield from dbt.cli(["build"], context=context).stream()
 
 

@@ -1,0 +1,109 @@
+"""`cdp status`: what the warehouse holds, read-only, without loading Dagster unless asked.
+
+Per source: rows in raw, rejected rows in quarantine, files in the ledger and the last load;
+then the marts' row counts, the last `cdp run`, the last failure record and, when DAGSTER_HOME
+is set, the last run the Dagster instance knows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import duckdb
+
+from dagster_project.ingestion import SOURCES
+from dagster_project.ingestion.warehouse import connect
+from dagster_project.orchestration.failures import failures_path, last_failure
+from dagster_project.settings import Settings
+
+SOURCE_SQL = """
+with sources(source) as (select unnest(?::varchar[])),
+loads as (
+    select source, max(started_at) as last_load, arg_max(files_loaded, started_at) as files_new
+    from ingest.load_runs group by source),
+files as (select source, count(*) as files from ingest.loaded_files group by source),
+rejected as (select source, count(*) as rejected from quarantine.rejected_rows group by source)
+select s.source, coalesce(f.files, 0), coalesce(r.rejected, 0), l.last_load, l.files_new
+from sources s left join loads l using (source) left join files f using (source)
+left join rejected r using (source)
+"""
+
+
+def _tables(con, schema: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = ?",
+        [schema]).fetchall()}
+
+
+def _warehouse_lines(con) -> list[str]:
+    raw = _tables(con, "raw")
+    lines = [f"  {'source':<18} {'rows in raw':>12} {'rejected':>10} {'files':>7}  last load (UTC)"]
+    for source, files, rejected, last_load, files_new in con.execute(
+            SOURCE_SQL, [list(SOURCES)]).fetchall():
+        rows = (con.execute(f"select count(*) from raw.{source}").fetchone()[0]
+                if source in raw else 0)
+        when = (f"{last_load:%Y-%m-%d %H:%M:%S} ({files_new} new file(s))" if last_load
+                else "never loaded")
+        lines.append(f"  {source:<18} {rows:>12,} {rejected:>10,} {files:>7,}  {when}")
+    marts = sorted(_tables(con, "marts"))
+    if marts:
+        lines.append("  marts:")
+        for mart in marts:
+            count = con.execute(f'select count(*) from marts."{mart}"').fetchone()[0]
+            lines.append(f"    {mart:<28} {count:>12,} rows")
+    else:
+        lines.append("  marts: none built yet")
+    return lines
+
+
+def _dagster_line() -> str | None:
+    home = os.environ.get("DAGSTER_HOME")
+    if not home or not os.path.isdir(home):
+        return None
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        records = instance.get_run_records(limit=1)
+    if not records:
+        return f"last Dagster run: none in {home}"
+    run = records[0].dagster_run
+    when = records[0].end_time or records[0].start_time or records[0].create_timestamp
+    when = when.timestamp() if hasattr(when, "timestamp") else when
+    from datetime import UTC, datetime
+
+    stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M:%S") if when else "?"
+    return (f"last Dagster run: {run.job_name} {run.status.value} at {stamp} UTC "
+            f"(run {run.run_id[:8]}, DAGSTER_HOME={home})")
+
+
+def status_lines(settings: Settings) -> tuple[int, list[str]]:
+    """The exit code and the lines to print."""
+    lines = [f"cdp status: warehouse {settings.warehouse_path}"]
+    if not settings.warehouse_path.is_file():
+        lines.append("  no warehouse yet: run `cdp run` first")
+        return 1, lines
+    try:
+        with connect(settings, read_only=True) as con:
+            lines += _warehouse_lines(con)
+    except duckdb.IOException as exc:
+        lines.append(f"  cannot read it now (a run in progress holds it?): {exc}")
+        return 1, lines
+    except duckdb.CatalogException:
+        lines.append("  the warehouse has no loader tables yet: run `cdp run` first")
+        return 1, lines
+    last_run = settings.warehouse_path.parent / "logs" / "last_run.json"
+    if last_run.exists():
+        run = json.loads(last_run.read_text())
+        outcome = "succeeded" if run["success"] else "FAILED"
+        select = f" --select {','.join(run['select'])}" if run["select"] else ""
+        lines.append(f"last cdp run: {run['job']}{select} {outcome} at {run['finished_at']} "
+                     f"in {run['seconds']} s (run {run['run_id'][:8]})")
+    failure = last_failure(settings)
+    if failure:
+        lines.append(f"last failure: {failure['time']} {failure['message']} "
+                     f"(all records: {failures_path(settings)})")
+    dagster_line = _dagster_line()
+    if dagster_line:
+        lines.append(dagster_line)
+    return 0, lines
