@@ -15,8 +15,10 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from dagster_project.ingestion.warehouse import connect
 from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
+from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
 from dagster_project.transform.project import dbt_project
 
 LAYERS = ("staging", "intermediate", "marts")
@@ -61,17 +63,37 @@ class CdpTranslator(DagsterDbtTranslator):
 _MART_FRESHNESS = mart_freshness_policy()
 
 
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild incremental models from scratch (`cdp run --full-refresh`)
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
             # Source tests stay plain dbt tests: as checks on raw/* they would exempt the dbt step
             # from waiting for the blocking checks (GX suites) on those raw assets.
             dagster_dbt_translator=CdpTranslator(
                 DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False)))
-def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build`: models, then their tests, which show as checks on each model."""
+def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                   config: DbtBuildConfig):
+    """`dbt build`: models, then their tests, which show as checks on each model. A full build
+    is skipped when nothing it reads changed since the last one (see build_state)."""
     settings = get_settings()
-    open_warehouse(context, settings).close()  # waits (retries) while another process locks it
+    whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    con = open_warehouse(context, settings)  # waits (retries) while another process locks it
+    try:
+        fingerprint = inputs_fingerprint(con, settings) if whole_project else None
+        previous = last_build(con)
+    finally:
+        con.close()
+    if fingerprint and not config.full_refresh and previous and previous[0] == fingerprint:
+        context.log.info(f"  dbt build skipped: no new data and no change to the dbt project or "
+                         f"settings since the build of {previous[1]:%Y-%m-%d %H:%M} UTC")
+        return
     os.environ.update(settings.dbt_env())  # absolute paths: dbt runs inside dbt/
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()
+    if fingerprint:
+        with connect(settings) as con:
+            record_build(con, fingerprint, config.full_refresh)
 
 
 # The dbt installed beside this Python (the venv's), whether or not the venv is on PATH.

@@ -14,11 +14,16 @@ from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
-def _newest_source_mtime() -> float:
+def dbt_source_files() -> list[Path]:
+    """Every file that defines what dbt builds, in a stable order."""
     files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
     for folder in ("models", "macros", "seeds", "tests"):
-        files += [p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file()]
-    return max(p.stat().st_mtime for p in files if p.exists())
+        files += sorted(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return [p for p in files if p.exists()]
+
+
+def _newest_source_mtime() -> float:
+    return max(p.stat().st_mtime for p in dbt_source_files())
 
 
 class ManifestError(RuntimeError):
