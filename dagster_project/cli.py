@@ -67,7 +67,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
 
 def _report(result) -> None:
-    """One line per raw load: rows read = accepted + rejected."""
+    """One line per raw load: rows read = accepted + rejected; one per check that warned."""
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         meta = {k: v.value for k, v in mat.metadata.items()}
@@ -75,6 +75,28 @@ def _report(result) -> None:
             _say(f"  {mat.asset_key.to_user_string():<24} read {meta['rows_read']:>10,}  "
                  f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
                  f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+    for data in _check_evaluations(result):
+        if not data.passed and _is_warning(data):
+            _say(_warning_line(data))
+
+
+def _check_evaluations(result) -> list:
+    return [event.asset_check_evaluation_data for event in result.all_events
+            if event.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def _is_warning(data) -> bool:
+    return getattr(data.severity, "value", data.severity) == "WARN"
+
+
+def _warning_line(data) -> str:
+    """E.g. `warning: check X on raw/Y: 3.2 % of rows rejected (limit 1 %)`."""
+    line = f"  warning: check {data.check_name} on {data.asset_key.to_user_string()}"
+    meta = {k: v.value for k, v in data.metadata.items()}
+    if "rejected_rate" in meta and "limit" in meta:
+        line += (f": {100 * meta['rejected_rate']:.1f} % of rows rejected "
+                 f"(limit {100 * meta['limit']:g} %)")
+    return line
 
 
 def _failures(result) -> list[str]:
@@ -88,7 +110,7 @@ def _failures(result) -> list[str]:
             messages.append(f"step {event.step_key}: {text}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             data = event.asset_check_evaluation_data
-            if not data.passed:
+            if not data.passed and not _is_warning(data):
                 messages.append(f"check {data.check_name} on "
                                 f"{data.asset_key.to_user_string()} failed")
     return messages or ["the run failed; see the log above"]

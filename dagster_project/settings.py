@@ -43,6 +43,7 @@ class Settings:
     as_of: date | None = None
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
+    max_rejected_rate: float = 0.01  # above it, a raw load's soft check warns
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,6 +54,14 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(f"CDP_AS_OF={as_of!r} is not a date (YYYY-MM-DD)") from exc
         threads = env.get("CDP_DUCKDB_THREADS") or None
+        max_rate = env.get("CDP_MAX_REJECTED_RATE") or "0.01"
+        try:
+            max_rejected_rate = float(max_rate)
+        except ValueError:
+            max_rejected_rate = -1.0
+        if not 0 <= max_rejected_rate <= 1:
+            raise SettingsError(f"CDP_MAX_REJECTED_RATE={max_rate!r} is not a fraction "
+                                "between 0 and 1 (e.g. 0.01 for 1 %)")
         source_tz = env.get("CDP_SOURCE_TIMEZONE") or None
         return cls(
             landing_dir=_path(env.get("CDP_LANDING_DIR") or "data/landing"),
@@ -62,6 +71,7 @@ class Settings:
             as_of=as_of_date,
             duckdb_memory_limit=env.get("CDP_DUCKDB_MEMORY_LIMIT") or "4GB",
             duckdb_threads=int(threads) if threads else None,
+            max_rejected_rate=max_rejected_rate,
         )
 
     def dbt_env(self) -> dict[str, str]:

@@ -5,6 +5,9 @@ DuckDB's own CSV reader does the parsing (RFC 4180 quoting, BOM, gzip). Rows it 
 and become rejected rows. JSON lines are read as text lines with the same reader and parsed by
 DuckDB's JSON functions, so a malformed line is rejected alone, with its text.
 
+DuckDB's reader fails on a file that mixes CRLF and LF line ends ("state machine reached an
+invalid state"): such a file is read once more from a temporary copy with LF line ends only.
+
 Row numbers: a JSONL row is its physical line. A CSV row is its record number after the header
 (a field holding a newline does not count twice); for a record the CSV reader itself rejects,
 DuckDB reports a number that also counts blank lines before it.
@@ -13,8 +16,14 @@ DuckDB reports a number that also counts blank lines before it.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -27,16 +36,64 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 LINE_DELIMITER = r"E'\x1f'"
 
 _REJECTS = "store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan'"
+# JSON type names for DuckDB's json_type() of a line that is not an object.
+_JSON_KIND = ("case _kind when 'ARRAY' then 'array' when 'VARCHAR' then 'string' "
+              "when 'BOOLEAN' then 'boolean' when 'NULL' then 'null' else 'number' end")
+
+
+class _Rules(NamedTuple):
+    source_timezone: str | None
+    latest: str | None  # SQL TIMESTAMP literal, or None
 
 
 def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
-              source_timezone: str | None) -> None:
-    """Fill temp table `_checked` (_n, contract columns, _reason, _raw) from one file."""
+              source_timezone: str | None, latest: datetime | None = None) -> None:
+    """Fill temp table `_checked` (_n, contract columns, _reason, _raw) from one file.
+
+    `latest` (UTC): timestamps after it are rejected as in the future (None: no such rule).
+    """
+    rules = _Rules(source_timezone,
+                   f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None)
+    read = _read_jsonl if source.format == "jsonl" else _read_csv
+    try:
+        read(con, source, path, rules)
+    except duckdb.InvalidInputException as error:
+        if not path.exists():
+            raise
+        try:
+            with _lf_line_ends(path) as copy:
+                read(con, source, copy, rules)
+        except (duckdb.Error, OSError, EOFError):
+            raise error from None
+
+
+@contextmanager
+def _lf_line_ends(path: Path) -> Iterator[Path]:
+    """A temporary copy of `path` (decompressed) with every CRLF turned into LF.
+
+    A CRLF inside a quoted CSV field becomes LF too; rows and their numbers are unchanged.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    with tempfile.TemporaryDirectory(prefix="cdp-lf-") as folder:
+        copy = Path(folder) / path.name.removesuffix(".gz")
+        with opener(path, "rb") as src, open(copy, "wb") as dst:
+            carry = b""
+            for block in iter(lambda: src.read(1 << 20), b""):
+                block = carry + block
+                carry = b"\r" if block.endswith(b"\r") else b""
+                dst.write(block[:len(block) - len(carry)].replace(b"\r\n", b"\n"))
+            dst.write(carry)
+        yield copy
+
+
+def _start_read(con) -> None:
     con.execute("drop table if exists _rejects; drop table if exists _rejects_scan")
-    if source.format == "jsonl":
-        _read_jsonl(con, source, path, source_timezone)
-    else:
-        _read_csv(con, source, path, source_timezone)
+
+
+def _one_reject_per_row(con) -> None:
+    """DuckDB records a short row once per missing column: keep the first of each row."""
+    con.execute("create or replace temp table _rejects as select * from _rejects "
+                "qualify row_number() over (partition by line order by column_idx) = 1")
 
 
 def csv_header(path: Path) -> list[str]:
@@ -73,12 +130,15 @@ def _numbered(read_table: str) -> str:
         from kept"""
 
 
-def _rejected_by_reader() -> str:
-    """Rows the CSV reader could not parse, as (_n, _reason, _raw)."""
-    return """
+def _rejected_by_reader(jsonl: bool) -> str:
+    """Rows the CSV reader could not parse, as (_n, _reason, _raw), naming the field if known."""
+    where = ("'the line'" if jsonl else
+             "'the row' || coalesce(' at field ' || column_name, '')")
+    return f"""
         select line as _n,
-               'the reader rejected the row: ' || lower(replace(error_type, '_', ' '))
-                   || ' (' || error_message || ')' as _reason,
+               'the reader rejected ' || {where} || ': '
+                   || lower(replace(error_type, '_', ' ')) || ' (' || error_message || ')'
+                   as _reason,
                csv_line as _raw
         from _rejects"""
 
@@ -88,10 +148,10 @@ def _typed_nulls(source: Source) -> str:
 
 
 def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra_reasons: list[str],
-                 raw_sql: str, source_timezone: str | None) -> str:
+                 raw_sql: str, rules: _Rules) -> str:
     values = ", ".join(
-        f"{c.value_sql(texts[c.name], source_timezone)} as {c.name}" for c in source.columns)
-    reasons = extra_reasons + [c.reason_sql(texts[c.name], source_timezone)
+        f"{c.value_sql(texts[c.name], rules.source_timezone)} as {c.name}" for c in source.columns)
+    reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest)
                                for c in source.columns]
     reason = first_reason_sql(reasons)
     return f"""
@@ -102,7 +162,8 @@ def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra_rea
                case when _reason is not null then _row_text end as _raw
         from rows
         union all
-        select _n, {_typed_nulls(source)}, _reason, _raw from ({_rejected_by_reader()})"""
+        select _n, {_typed_nulls(source)}, _reason, _raw
+        from ({_rejected_by_reader(source.format == 'jsonl')})"""
 
 
 def _csv_field(name: str) -> str:
@@ -111,7 +172,7 @@ def _csv_field(name: str) -> str:
             f"then '\"' || replace({v}, '\"', '\"\"') || '\"' else {v} end")
 
 
-def _read_csv(con, source: Source, path: Path, source_timezone: str | None) -> None:
+def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
     header = _unique(csv_header(path))
     if not header:  # an empty file holds no rows
         con.execute(f"create or replace temp table _checked as select null::bigint as _n, "
@@ -119,6 +180,7 @@ def _read_csv(con, source: Source, path: Path, source_timezone: str | None) -> N
                     "where false")
         return
     columns = "{" + ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header) + "}"
+    _start_read(con)
     con.execute(f"""
         create or replace temp table _read as
         select * from read_csv({sql_string(str(path))}, columns={columns}, header=true,
@@ -129,21 +191,27 @@ def _read_csv(con, source: Source, path: Path, source_timezone: str | None) -> N
         by_lower.setdefault(h.lower(), h)
     texts = {c.name: quote_ident(by_lower[c.name]) if c.name in by_lower else "null::varchar"
              for c in source.columns}
-    missing = [sql_string(f"required column {c.name} is missing from the file's header")
-               for c in source.columns if c.required and c.name not in by_lower]
+    # A file without a required column is rejected whole: each of its rows, with this reason.
+    absent = [c.name for c in source.columns if c.required and c.name not in by_lower]
+    missing = [sql_string(f"required column {absent[0]} is missing from the file's header"
+                          if len(absent) == 1 else
+                          f"required columns {', '.join(absent)} are missing from the file's "
+                          "header")] if absent else []
     raw_sql = "concat_ws(',', " + ", ".join(_csv_field(h) for h in header) + ")"
     # DuckDB numbers CSV records from the header line (= 1): data row = line - 1.
     con.execute("update _rejects set line = line - 1")
-    con.execute(_checked_sql(source, texts, _numbered("_read"), missing[:1], raw_sql,
-                             source_timezone))
+    _one_reject_per_row(con)
+    con.execute(_checked_sql(source, texts, _numbered("_read"), missing, raw_sql, rules))
 
 
-def _read_jsonl(con, source: Source, path: Path, source_timezone: str | None) -> None:
+def _read_jsonl(con, source: Source, path: Path, rules: _Rules) -> None:
+    _start_read(con)
     con.execute(f"""
         create or replace temp table _read as
         select * from read_csv({sql_string(str(path))}, columns={{'line': 'VARCHAR'}},
             header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
             max_line_size={MAX_LINE_BYTES}, {_REJECTS})""")
+    _one_reject_per_row(con)
     text_fields = [c for c in source.columns if c.kind != "json"]
     json_fields = [c for c in source.columns if c.kind == "json"]
     text_paths = "[" + ", ".join(sql_string(c.path) for c in text_fields) + "]"
@@ -157,9 +225,9 @@ def _read_jsonl(con, source: Source, path: Path, source_timezone: str | None) ->
         from (select _n, line,
                      case when json_valid(line) then json_type(line) end as _kind
               from ({_numbered('_read')})
-              where trim(line) <> '')"""
+              where not regexp_full_match(line, '\\s*'))"""  # blank lines are no rows
     shape = ("case when _kind is null then 'the line is not valid JSON' "
-             "when _kind <> 'OBJECT' then 'the line is a JSON ' || lower(_kind) "
+             f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
              "|| ', not an object' end")
-    con.execute(_checked_sql(source, texts, parsed, [shape], "line", source_timezone))
+    con.execute(_checked_sql(source, texts, parsed, [shape], "line", rules))
 
