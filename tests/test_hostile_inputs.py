@@ -11,7 +11,7 @@ from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
 from dagster_project.ingestion.warehouse import connect
 from dagster_project.sample_data import generate_landing_zone
-from dagster_project.settings import Settings
+from dagster_project.settings import Settings, SettingsError
 
 STAGING = {"crm_contacts": "stg_crm__contacts", "crm_orders": "stg_crm__orders",
            "crm_tickets": "stg_crm__tickets", "web_events": "stg_web__events",
@@ -144,3 +144,11 @@ def test_every_source_reconciles_and_high_reject_rates_warn(corpus_run):
                 f"{100 * rejected / read:.1f} % of rows rejected (limit 1 %)")
         assert (line in result.stdout) == (rejected / read > 0.01), (source, result.stdout)
     assert "warning: check rejected_rows_under_limit" in result.stdout
+
+
+def test_rejected_rate_limit_setting():
+    assert Settings.from_env({}).max_rejected_rate == 0.01
+    assert Settings.from_env({"CDP_MAX_REJECTED_RATE": "0.05"}).max_rejected_rate == 0.05
+    for bad in ("5 %", "1.5", "-0.1", "nan"):
+        with pytest.raises(SettingsError, match="CDP_MAX_REJECTED_RATE=.* is not a fraction"):
+            Settings.from_env({"CDP_MAX_REJECTED_RATE": bad})

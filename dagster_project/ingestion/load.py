@@ -151,7 +151,8 @@ def _load_file(con, source: Source, settings: Settings, path: Path, rel: str, st
         if not path.exists():
             raise FileNotFoundError(path) from exc
         # The file cannot be read at all (truncated gzip...): one rejected row stands for it.
-        result.error = f"the file cannot be read: {str(exc).splitlines()[0]}"
+        message = str(exc).splitlines()[0].replace(f": {path}", "").replace(str(path), rel)
+        result.error = f"the file cannot be read: {message}"
         result.rows_rejected = 1
     result.rows_read = result.rows_accepted + result.rows_rejected
     con.execute("begin transaction")
