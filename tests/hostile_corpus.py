@@ -157,9 +157,9 @@ CASES: tuple[Case, ...] = (
     Case("extra_and_reordered_columns", "crm_tickets",
          {"reordered.csv": csv(
              " Updated_At ,priority,TICKET_ID,touches_to_resolve,opened_at,internal_note,"
-             "contact_id,channel",
-             f'{LATER},high,XR-1,3,{T},"a note, with a comma",HC-1,chat',
-             f'{LATER},,XR-2,,{T},,,phone')},
+             "contact_id,channel,Channel,",  # a repeated column (the first counts), a nameless one
+             f'{LATER},high,XR-1,3,{T},"a note, with a comma",HC-1,chat,social,x',
+             f'{LATER},,XR-2,,{T},,,phone,,')},
          accepted=("XR-1", "XR-2"),
          checks=(("select ticket_id, contact_id, channel, touches_to_resolve, opened_at, "
                   "updated_at from raw.crm_tickets where _file in {files} order by 1",
@@ -172,6 +172,17 @@ CASES: tuple[Case, ...] = (
           "bom_quoted_header.csv": b"\xef\xbb\xbf" + csv(
               '"contact_id","email","created_at","updated_at"', f"BC-3,,{T},{LATER}")},
          accepted=("BC-1", "BC-2", "BC-3")),
+    Case("blank_lines_before_header", "survey_responses",
+         {"blank_first.csv": b"\r\n  \n" + csv(RESPONSES, response("BH-1"),
+                                                 response("BH-2", nps="11"))},
+         accepted=("BH-1",),
+         rejected=(Reject("blank_first.csv", 2, "nps_score 11 is outside 0-10"),)),
+    Case("cr_line_endings", "crm_contacts",
+         {"old_mac.csv": csv(CONTACTS, contact("CR-1"), contact("CR-2") + ",surplus",
+                             contact("CR-3")).replace(b"\n", b"\r")},
+         accepted=("CR-1", "CR-3"),
+         rejected=(Reject("old_mac.csv", 2, "the reader rejected the row: too many columns (",
+                          prefix=True),)),
     Case("bom_jsonl", "web_events",
          {"bom.jsonl": b"\xef\xbb\xbf" + lines(event("BJ-1"), event("BJ-2"))},
          accepted=("BJ-1", "BJ-2")),

@@ -7,6 +7,7 @@ DuckDB's JSON functions, so a malformed line is rejected alone, with its text.
 
 DuckDB's reader fails on a file that mixes CRLF and LF line ends ("state machine reached an
 invalid state"): such a file is read once more from a temporary copy with LF line ends only.
+A CSV header may follow blank lines (skipped; they do not count as rows).
 
 Row numbers: a JSONL row is its physical line. A CSV row is its record number after the header
 (a field holding a newline does not count twice); for a record the CSV reader itself rejects,
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,10 @@ def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
                    f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None)
     read = _read_jsonl if source.format == "jsonl" else _read_csv
     try:
+        if source.format == "csv" and csv_header(path)[1]:
+            # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends
+            # silently (no rows, no error), so such a (rare) file is always read from the copy.
+            raise duckdb.InvalidInputException("blank lines before the header")
         read(con, source, path, rules)
     except duckdb.InvalidInputException as error:
         if not path.exists():
@@ -96,22 +101,37 @@ def _one_reject_per_row(con) -> None:
                 "qualify row_number() over (partition by line order by column_idx) = 1")
 
 
-def csv_header(path: Path) -> list[str]:
-    """The header names of a CSV file (BOM dropped); [] for an empty file."""
+def csv_header(path: Path) -> tuple[list[str], int]:
+    """The header names of a CSV file (BOM dropped) and the number of blank lines before it.
+
+    ([], n) for a file of blank lines only. Line ends may be LF, CRLF or CR.
+    """
+    skipped = 0
     with open(path, "rb") as fh:
-        first = fh.readline(MAX_LINE_BYTES)
-    text = first.decode("utf-8-sig", errors="replace")
-    rows = list(csv.reader(io.StringIO(text)))
-    return [name.strip() for name in rows[0]] if rows else []
+        for chunk in iter(lambda: fh.readline(MAX_LINE_BYTES), b""):
+            text = chunk.decode("utf-8" if skipped else "utf-8-sig", errors="replace")
+            lines = re.split(r"\r\n|\r|\n", text)  # a CR-only file is a single chunk
+            for line in lines[:-1] if lines[-1] == "" else lines:
+                if line.strip():
+                    names = next(csv.reader([line.replace("\0", "")]))
+                    return [name.strip() for name in names], skipped
+                skipped += 1
+    return [], skipped
 
 
 def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Header names made unique (DuckDB names ignore case): a repeat gets a `_2`, `_3` suffix;
+    an empty name is `column_<position>`."""
+    seen: set[str] = set()
     unique = []
-    for name in names:
-        n = seen.get(name, 0)
-        seen[name] = n + 1
-        unique.append(name if n == 0 else f"{name}_{n + 1}")
+    for position, name in enumerate(names, start=1):
+        name = name or f"column_{position}"
+        candidate, n = name, 1
+        while candidate.lower() in seen:
+            n += 1
+            candidate = f"{name}_{n}"
+        seen.add(candidate.lower())
+        unique.append(candidate)
     return unique
 
 
@@ -173,7 +193,8 @@ def _csv_field(name: str) -> str:
 
 
 def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
-    header = _unique(csv_header(path))
+    names, blank_lines = csv_header(path)
+    header = _unique(names)
     if not header:  # an empty file holds no rows
         con.execute(f"create or replace temp table _checked as select null::bigint as _n, "
                     f"{_typed_nulls(source)}, null::varchar as _reason, null::varchar as _raw "
@@ -184,8 +205,8 @@ def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
     con.execute(f"""
         create or replace temp table _read as
         select * from read_csv({sql_string(str(path))}, columns={columns}, header=true,
-            auto_detect=false, delim=',', quote='"', escape='"', null_padding=false,
-            max_line_size={MAX_LINE_BYTES}, {_REJECTS})""")
+            skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
+            null_padding=false, max_line_size={MAX_LINE_BYTES}, {_REJECTS})""")
     by_lower = {}
     for h in header:
         by_lower.setdefault(h.lower(), h)
@@ -198,8 +219,8 @@ def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
                           f"required columns {', '.join(absent)} are missing from the file's "
                           "header")] if absent else []
     raw_sql = "concat_ws(',', " + ", ".join(_csv_field(h) for h in header) + ")"
-    # DuckDB numbers CSV records from the header line (= 1): data row = line - 1.
-    con.execute("update _rejects set line = line - 1")
+    # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
+    con.execute(f"update _rejects set line = line - 1 - {blank_lines}")
     _one_reject_per_row(con)
     con.execute(_checked_sql(source, texts, _numbered("_read"), missing, raw_sql, rules))
 
