@@ -56,11 +56,13 @@ def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
     rules = _Rules(source_timezone,
                    f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None)
     read = _read_jsonl if source.format == "jsonl" else _read_csv
+    if source.format == "csv" and csv_header(path)[1]:
+        # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends silently
+        # (no rows, no error), so such a (rare) file is always read from an LF-only copy.
+        with _lf_line_ends(path) as copy:
+            read(con, source, copy, rules)
+        return
     try:
-        if source.format == "csv" and csv_header(path)[1]:
-            # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends
-            # silently (no rows, no error), so such a (rare) file is always read from the copy.
-            raise duckdb.InvalidInputException("blank lines before the header")
         read(con, source, path, rules)
     except duckdb.InvalidInputException as error:
         if not path.exists():
@@ -95,10 +97,9 @@ def _start_read(con) -> None:
     con.execute("drop table if exists _rejects; drop table if exists _rejects_scan")
 
 
-def _one_reject_per_row(con) -> None:
-    """DuckDB records a short row once per missing column: keep the first of each row."""
-    con.execute("create or replace temp table _rejects as select * from _rejects "
-                "qualify row_number() over (partition by line order by column_idx) = 1")
+# DuckDB records a short row once per missing column: one row (the first field) per line.
+_ONE_REJECT_PER_LINE = ("(select * from _rejects "
+                        "qualify row_number() over (partition by line order by column_idx) = 1)")
 
 
 def csv_header(path: Path) -> tuple[list[str], int]:
@@ -145,7 +146,7 @@ def _numbered(read_table: str) -> str:
         with kept as (select rowid + 1 as k, * from {read_table}),
         shifts as (
             select line - row_number() over (order by line) as shift
-            from _rejects)
+            from {_ONE_REJECT_PER_LINE})
         select k + (select count(*) from shifts where shift < k) as _n, * exclude (k)
         from kept"""
 
@@ -160,7 +161,7 @@ def _rejected_by_reader(jsonl: bool) -> str:
                    || lower(replace(error_type, '_', ' ')) || ' (' || error_message || ')'
                    as _reason,
                csv_line as _raw
-        from _rejects"""
+        from {_ONE_REJECT_PER_LINE}"""
 
 
 def _typed_nulls(source: Source) -> str:
@@ -221,7 +222,6 @@ def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
     raw_sql = "concat_ws(',', " + ", ".join(_csv_field(h) for h in header) + ")"
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     con.execute(f"update _rejects set line = line - 1 - {blank_lines}")
-    _one_reject_per_row(con)
     con.execute(_checked_sql(source, texts, _numbered("_read"), missing, raw_sql, rules))
 
 
@@ -232,7 +232,6 @@ def _read_jsonl(con, source: Source, path: Path, rules: _Rules) -> None:
         select * from read_csv({sql_string(str(path))}, columns={{'line': 'VARCHAR'}},
             header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
             max_line_size={MAX_LINE_BYTES}, {_REJECTS})""")
-    _one_reject_per_row(con)
     text_fields = [c for c in source.columns if c.kind != "json"]
     json_fields = [c for c in source.columns if c.kind == "json"]
     text_paths = "[" + ", ".join(sql_string(c.path) for c in text_fields) + "]"
