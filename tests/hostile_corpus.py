@@ -1,8 +1,8 @@
 """A hostile-input corpus, written by the tests themselves (nothing binary is committed).
 
 Each `Case` is a few files of one source that break the contract in one way (sources.md), next
-to good rows, and what the loader must make of them: the keys accepted into raw, in file and
-row order, and every rejected row (file, row number, reason). Files are named
+to good rows, and what the loader must make of them: the keys accepted into raw and every
+rejected row (file, row number, reason). Files are named
 `<case>__<name>` directly in the source's folder, so every case can share one landing zone.
 """
 
@@ -81,10 +81,12 @@ class Reject:
 
 @dataclass(frozen=True)
 class Case:
+    """Files of one source (name -> bytes as written) and what loading them must give."""
+
     name: str
     source: str
     files: dict[str, bytes]
-    accepted: tuple[str, ...]  # keys in raw, ordered by file then row
+    accepted: tuple[str, ...]  # keys accepted into raw; a duplicate appears twice
     rejected: tuple[Reject, ...] = ()
     # (SQL, expected rows): more outcomes; `{files}` becomes the SQL list of this case's files.
     checks: tuple[tuple[str, list[tuple]], ...] = ()
@@ -118,7 +120,7 @@ def _gzip(data: bytes) -> bytes:
 
 
 def _padding_event() -> str:
-    # Characters that need JSON escaping, a long way from the start of the line.
+    # A ~1.5 MB line: 1 Mi characters, all of them needing UTF-8 or JSON escaping.
     return event("ev-big-1", properties={"product_id": "P1", "blob": "ä\"\\," * (MB // 4)})
 
 
