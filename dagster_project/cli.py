@@ -71,7 +71,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
-    _report_quality(result, settings)
+    _report_quality(settings)
     elapsed = time.perf_counter() - started
     _write_last_run(settings, result, job_name, args.select, elapsed)
     if not result.success:
@@ -112,7 +112,7 @@ def _record_failure(settings, result, job_name: str) -> None:
 
 
 def _report(result) -> None:
-    """One line per raw load: rows read = accepted + rejected."""
+    """One line per raw load: rows read = accepted + rejected; one per check that warned."""
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         meta = {k: v.value for k, v in mat.metadata.items()}
@@ -120,24 +120,39 @@ def _report(result) -> None:
             _say(f"  {mat.asset_key.to_user_string():<24} read {meta['rows_read']:>10,}  "
                  f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
                  f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
-
-
-def _report_quality(result, settings) -> None:
-    """Checks that warned (the run goes on), and where the Great Expectations data docs are."""
     for data in _check_evaluations(result):
-        if not data.passed and data.severity.value == "WARN":
-            _say(f"  warning: check {data.check_name} on {data.asset_key.to_user_string()}: "
-                 f"{data.description or 'failed'}")
+        if not data.passed and _is_warning(data):
+            _say(_warning_line(data))
+
+
+def _check_evaluations(result) -> list:
+    return [event.asset_check_evaluation_data for event in result.all_events
+            if event.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def _is_warning(data) -> bool:
+    return getattr(data.severity, "value", data.severity) == "WARN"
+
+
+def _warning_line(data) -> str:
+    """E.g. `warning: check X on raw/Y: 3.2 % of rows rejected (limit 1 %)`."""
+    line = f"  warning: check {data.check_name} on {data.asset_key.to_user_string()}"
+    meta = {k: v.value for k, v in data.metadata.items()}
+    if "rejected_rate" in meta and "limit" in meta:
+        line += (f": {100 * meta['rejected_rate']:.1f} % of rows rejected "
+                 f"(limit {100 * meta['limit']:g} %)")
+    elif data.description:
+        line += f": {data.description}"
+    return line
+
+
+def _report_quality(settings) -> None:
+    """Where the Great Expectations data docs of this run are."""
     from dagster_project.quality.validate import data_docs_index
 
     index = data_docs_index(settings.quality_dir)
     if index.exists():
         _say(f"         quality      {index} (Great Expectations data docs)")
-
-
-def _check_evaluations(result):
-    return [e.asset_check_evaluation_data for e in result.all_events
-            if e.event_type_value == "ASSET_CHECK_EVALUATION"]
 
 
 def _failures(result) -> list[str]:
@@ -152,7 +167,7 @@ def _failures(result) -> list[str]:
                 text += f" (caused by: {error.cause.message.strip()})"
             messages.append(f"step {event.step_key}: {text}")
     for data in _check_evaluations(result):
-        if not data.passed and data.severity.value == "ERROR":
+        if not data.passed and not _is_warning(data):
             detail = f": {data.description}" if data.description else ""
             messages.append(f"check {data.check_name} on {data.asset_key.to_user_string()} "
                             f"failed{detail}")

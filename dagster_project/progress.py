@@ -43,7 +43,8 @@ class _ProgressHandler(logging.Handler):
             _say(f"- {step} FAILED")
         elif not event.asset_check_evaluation_data.passed:
             data = event.asset_check_evaluation_data
-            _say(f"  ! check {data.check_name} on {data.asset_key.to_user_string()} failed")
+            outcome = "warned" if getattr(data.severity, "value", None) == "WARN" else "failed"
+            _say(f"  ! check {data.check_name} on {data.asset_key.to_user_string()} {outcome}")
 
 
 @dg.logger(description="Prints one line per step and per loaded file; nothing else.")

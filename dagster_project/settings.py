@@ -66,6 +66,7 @@ class Settings:
     schedule_hour: int = 6
     mart_freshness_hours: float = 26.0
     failure_webhook_url: str | None = None
+    max_rejected_rate: float = 0.01  # above it, a raw load's soft check warns
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -76,6 +77,14 @@ class Settings:
         except ValueError as exc:
             raise SettingsError(f"CDP_AS_OF={as_of!r} is not a date (YYYY-MM-DD)") from exc
         threads = env.get("CDP_DUCKDB_THREADS") or None
+        max_rate = env.get("CDP_MAX_REJECTED_RATE") or "0.01"
+        try:
+            max_rejected_rate = float(max_rate)
+        except ValueError:
+            max_rejected_rate = -1.0
+        if not 0 <= max_rejected_rate <= 1:
+            raise SettingsError(f"CDP_MAX_REJECTED_RATE={max_rate!r} is not a fraction "
+                                "between 0 and 1 (e.g. 0.01 for 1 %)")
         source_tz = env.get("CDP_SOURCE_TIMEZONE") or None
         return cls(
             landing_dir=_path(env.get("CDP_LANDING_DIR") or "data/landing"),
@@ -88,6 +97,7 @@ class Settings:
             schedule_hour=_hour(env.get("CDP_SCHEDULE_HOUR") or "6"),
             mart_freshness_hours=_hours(env.get("CDP_MART_FRESHNESS_HOURS") or "26"),
             failure_webhook_url=env.get("CDP_FAILURE_WEBHOOK_URL") or None,
+            max_rejected_rate=max_rejected_rate,
         )
 
     @property

@@ -4,7 +4,7 @@ import dagster as dg
 
 from dagster_project.definitions import defs
 from dagster_project.ingestion import SOURCES
-from dagster_project.ingestion.assets import RECONCILE_CHECK
+from dagster_project.ingestion.assets import RECONCILE_CHECK, REJECTED_RATE_CHECK
 
 
 def test_definitions_load_and_validate():
@@ -31,6 +31,10 @@ def test_checks_and_job():
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     for name in SOURCES:
         assert (f"raw/{name}", RECONCILE_CHECK) in checks
+        assert (f"raw/{name}", REJECTED_RATE_CHECK) in checks
+    specs = {spec.name: spec for spec in defs.get_assets_def(
+        dg.AssetKey(["raw", "crm_orders"])).check_specs}
+    assert specs[RECONCILE_CHECK].blocking and not specs[REJECTED_RATE_CHECK].blocking
     assert ("staging/stg_web__events", "unique_stg_web__events_message_id") in checks
     job = defs.resolve_job_def("cdp_daily")
     assert job.executor_def is dg.in_process_executor

@@ -114,7 +114,7 @@ def test_json_lines_rules_and_line_numbers(settings):
     assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (8, 3, 5)
     assert [r[1:] for r in rejected(settings, "web_events")] == [
         (3, "the line is not valid JSON"), (4, "the line is a JSON array, not an object"),
-        (5, "the line is a JSON ubigint, not an object"),
+        (5, "the line is a JSON number, not an object"),
         (6, "anonymous_id is required but empty"),
         (7, "event_timestamp 'yesterday' is not a valid ISO 8601 timestamp")]
     first = query(settings, "select event_timestamp, channel, page_referrer, campaign_medium, "

@@ -9,6 +9,8 @@ from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
+# Soft: too many rejects is worth a look, not a reason to hold back the marts.
+REJECTED_RATE_CHECK = "rejected_rows_under_limit"
 
 
 def build_raw_asset(source: Source) -> dg.AssetsDefinition:
@@ -20,8 +22,14 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
         description=f"{source.description} Files: `{source.folder}/{' | '.join(source.patterns)}`.",
         kinds={"duckdb"},
         owners=["team:data-engineering"],
-        check_specs=[dg.AssetCheckSpec(RECONCILE_CHECK, asset=key, blocking=True,
-                                       description="Every row read is accepted or rejected.")],
+        check_specs=[
+            dg.AssetCheckSpec(RECONCILE_CHECK, asset=key, blocking=True,
+                              description="Every row read is accepted or rejected."),
+            dg.AssetCheckSpec(REJECTED_RATE_CHECK, asset=key, blocking=False,
+                              description="At most CDP_MAX_REJECTED_RATE (default 1 %) of the "
+                                          "rows read by this run are rejected; above it the "
+                                          "check warns (severity WARN) and the run goes on."),
+        ],
     )
     def load(context: dg.AssetExecutionContext):
         settings = get_settings()
@@ -44,12 +52,19 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
             "table_rows": accepted_total,
             "dagster/row_count": accepted_total,
             "quarantined_rows_total": rejected_total,
+            "files_vanished": len(report.files_vanished),
             "landing_folder": str(settings.landing_dir / source.folder),
         })
         yield dg.AssetCheckResult(check_name=RECONCILE_CHECK, asset_key=key, passed=reconciled,
                                   metadata={"rows_read": report.rows_read,
                                             "rows_accepted": report.rows_accepted,
                                             "rows_rejected": report.rows_rejected})
+        rate = report.rows_rejected / report.rows_read if report.rows_read else 0.0
+        yield dg.AssetCheckResult(
+            check_name=REJECTED_RATE_CHECK, asset_key=key,
+            passed=rate <= settings.max_rejected_rate, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"rejected_rate": rate, "limit": settings.max_rejected_rate,
+                      "rows_read": report.rows_read, "rows_rejected": report.rows_rejected})
 
     return load
 

@@ -4,6 +4,9 @@ The ledger `ingest.loaded_files` remembers every file loaded (size, modification
 A file whose size and time are unchanged is skipped without reading it; one whose content hash
 is unchanged is skipped too; a changed file replaces its earlier rows (raw and quarantine), so a
 re-run never duplicates data. For every file, rows read = rows accepted + rows rejected.
+
+A file listed but gone when read (renamed or removed while loading) is skipped with a note and
+left out of the ledger: nothing of it was read, and under its new name it loads on a later run.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingestion.readers import read_file
+from dagster_project.ingestion.rules import FUTURE_TOLERANCE
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings
 
@@ -41,6 +45,7 @@ class LoadReport:
     files_seen: int = 0
     files_skipped: int = 0
     files: list[FileResult] = field(default_factory=list)
+    files_vanished: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -92,6 +97,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
         [source.name]).fetchall()}
     files = discover(settings.landing_dir, source)
     report.files_seen = len(files)
+    latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
     for path in files:
         rel = path.relative_to(settings.landing_dir).as_posix()
         try:
@@ -101,17 +107,20 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
+            if known and known[2] == digest:
+                con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
+                            "where source = ? and file = ?",
+                            [stat.st_size, stat.st_mtime, source.name, rel])
+                report.files_skipped += 1
+                continue
+            result = _load_file(con, source, settings, path, rel, stat, digest,
+                                replacing=bool(known), latest=latest)
         except FileNotFoundError:
-            report.notes.append(f"{rel} disappeared before it was read; a later run loads it "
-                                "under its new name")
+            report.files_vanished.append(rel)
+            report.notes.append(f"{rel} disappeared before it was read (renamed or removed "
+                                "while loading): not recorded; under its new name it loads on "
+                                "a later run")
             continue
-        if known and known[2] == digest:
-            con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
-                        "where source = ? and file = ?",
-                        [stat.st_size, stat.st_mtime, source.name, rel])
-            report.files_skipped += 1
-            continue
-        result = _load_file(con, source, settings, path, rel, stat, digest, replacing=bool(known))
         report.files.append(result)
         if progress:
             progress(f"  {source.name}: {rel}: read {result.rows_read:,}, accepted "
@@ -125,19 +134,25 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
 
 
 def _load_file(con, source: Source, settings: Settings, path: Path, rel: str, stat,
-               digest: str, replacing: bool) -> FileResult:
-    """Read and check the file, then swap its rows in raw and quarantine in one transaction."""
+               digest: str, replacing: bool, latest: datetime) -> FileResult:
+    """Read and check the file, then swap its rows in raw and quarantine in one transaction.
+
+    Raises FileNotFoundError, writing nothing, when the file is gone by the time it is read.
+    """
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     result = FileResult(rel)
     try:
         # Outside the transaction: temp-table rowids then count from 0 in file order.
-        read_file(con, source, path, settings.source_timezone)
+        read_file(con, source, path, settings.source_timezone, latest)
         result.rows_accepted, result.rows_rejected = con.execute(
             "select count(*) filter (_reason is null), count(*) filter (_reason is not null)"
             " from _checked").fetchone()
     except duckdb.Error as exc:
+        if not path.exists():
+            raise FileNotFoundError(path) from exc
         # The file cannot be read at all (truncated gzip...): one rejected row stands for it.
-        result.error = f"the file cannot be read: {str(exc).splitlines()[0]}"
+        message = str(exc).splitlines()[0].replace(f": {path}", "").replace(str(path), rel)
+        result.error = f"the file cannot be read: {message}"
         result.rows_rejected = 1
     result.rows_read = result.rows_accepted + result.rows_rejected
     con.execute("begin transaction")

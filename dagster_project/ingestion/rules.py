@@ -3,14 +3,21 @@
 A `Column` turns the text read from a file (`v`) into two DuckDB expressions: the typed value
 written to `raw`, and a reason (NULL when the value is fine). The first failing rule of a row is
 the reason recorded in `quarantine.rejected_rows`.
+
+Beyond sources.md, one plausibility rule: a strict timestamp later than `latest` (the load's
+clock plus `FUTURE_TOLERANCE`) is rejected, so that a stray `9999-12-31` cannot become "today"
+for the marts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 # An ISO 8601 time followed by `Z` or a UTC offset (`+07:00`, `+0700`, `+07`).
 _OFFSET_RE = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]*)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
+# How far past the load's clock a timestamp may be (clock skew between systems).
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 def sql_string(text: str) -> str:
@@ -52,8 +59,11 @@ class Column:
         return (f"case when regexp_full_match({t}, '[+-]?[0-9]+') "
                 f"then try_cast({t} as integer) end")
 
-    def reason_sql(self, v: str, source_timezone: str | None) -> str:
-        """Why the value breaks the contract, as a sentence naming the field and rule; else NULL."""
+    def reason_sql(self, v: str, source_timezone: str | None, latest: str | None = None) -> str:
+        """Why the value breaks the contract, as a sentence naming the field and rule; else NULL.
+
+        `latest`: a SQL TIMESTAMP (UTC); a timestamp after it is rejected as in the future.
+        """
         t = f"nullif(trim({v}), '')"
         shown = f"replace(left({t}, 60), '''', '')"
         name = self.name
@@ -71,6 +81,10 @@ class Column:
                     f"is not set, so its instant is unknown'"))
             checks.append((f"{t} is not null and {typed} is null",
                            f"'{name} ''' || {shown} || ''' is not a valid ISO 8601 timestamp'"))
+            if latest is not None:
+                checks.append((f"{typed} > {latest}",
+                               f"'{name} ''' || {shown} || ''' is in the future (after the load "
+                               f"time + {FUTURE_TOLERANCE.days} day)'"))
         elif kind == "amount":
             checks.append((f"{t} is not null and ({typed} is null or not isfinite({typed}))",
                            f"'{name} ''' || {shown} || ''' is not a number'"))
