@@ -67,7 +67,9 @@ def run_pipeline(args: argparse.Namespace) -> int:
     with (dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral() as instance,
           open(dbt_log, "w") as sink, contextlib.redirect_stdout(sink)):
         result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config={"loggers": loggers}, asset_selection=asset_keys,
+                                        run_config=_run_config(loggers, args.full_refresh, job,
+                                                               asset_keys),
+                                        asset_selection=asset_keys,
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
@@ -82,6 +84,18 @@ def run_pipeline(args: argparse.Namespace) -> int:
         return 1
     _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
     return 0
+
+
+def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
+    """Loggers, and the dbt step's `full_refresh` when asked for and dbt is part of the run."""
+    from dagster_project.transform.assets import cdp_dbt_models
+
+    config: dict = {"loggers": loggers}
+    dbt_in_run = (set(cdp_dbt_models.keys) & set(asset_keys) if asset_keys
+                  else cdp_dbt_models.op.name in job.graph.node_dict)
+    if full_refresh and dbt_in_run:
+        config["ops"] = {cdp_dbt_models.op.name: {"config": {"full_refresh": True}}}
+    return config
 
 
 def _write_last_run(settings, result, job_name: str, select: list[str] | None,
@@ -212,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show Dagster's own console log at this level instead of progress lines")
     run.add_argument("--ephemeral", action="store_true",
                      help="keep no Dagster run history even when DAGSTER_HOME is set")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the incremental dbt models (web events, sessions) from raw")
     run.add_argument("--select", action="append", metavar="NAME",
                      help="a source (e.g. web_events: re-load it and rebuild everything "
                           "downstream), or a model (e.g. nps_monthly: rebuild it alone from the "

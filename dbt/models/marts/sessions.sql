@@ -1,4 +1,4 @@
--- One row per web/app session (marts.md "sessions"); sessions are cut in int_events_sessionized.
+-- One row per web/app session (marts.md "sessions"); sessions are cut in int_web__event_sessions.
 --
 -- channel_group: the channel_group macro on the session's first event (campaign source, medium,
 -- referrer host). customer_key: the customer of the session's first user_id (by event timestamp,
@@ -10,13 +10,13 @@ with
 
 events as (
 
-    select * from {{ ref('int_events_sessionized') }}
+    select * from {{ ref('int_web__event_sessions') }}
 
 ),
 
 session_starts as (
 
-    select * from {{ ref('int_events_sessionized') }} where is_session_start
+    select * from {{ ref('int_web__event_sessions') }} where is_session_start
 
 ),
 

@@ -1,14 +1,36 @@
 -- One row per web/app event (message_id). Delivery is at least once, so a message_id can arrive
 -- twice; the copy received first is kept (earliest received_at, then file, then line).
--- A table: it is the largest staging model and every web mart reads it.
+--
+-- Incremental (the largest staging model): a run re-ranks only the message_ids touched by rows
+-- loaded since the last build (raw._loaded_at past this table's newest _loaded_at), among all
+-- their copies in raw, so the kept copy is the one a full refresh keeps. A file replaced in the
+-- landing zone touches every message_id it held before; one that no copy holds any longer is
+-- deleted by the pre-hook. `cdp run --full-refresh` rebuilds it from raw.
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    unique_key='message_id',
+    incremental_strategy='delete+insert',
+    pre_hook="{{ delete_vanished_events(source('raw', 'web_events')) }}",
+) }}
 
 with
 
 source as (
 
     select * from {{ source('raw', 'web_events') }}
+    {% if is_incremental() %}
+    where message_id in (
+        select message_id from {{ source('raw', 'web_events') }}
+        where _loaded_at > (select max(_loaded_at) from {{ this }})
+        union all
+        select message_id from {{ this }}
+        where _file in (
+            select _file from {{ source('raw', 'web_events') }}
+            where _loaded_at > (select max(_loaded_at) from {{ this }})
+        )
+    )
+    {% endif %}
 
 ),
 
@@ -38,7 +60,8 @@ renamed as (
         revenue,
         {{ normalize_email('traits_email') }} as traits_email,
         _file,
-        _row_number
+        _row_number,
+        _loaded_at
 
     from source
 
@@ -82,7 +105,8 @@ final as (
         price,
         revenue,
         traits_email,
-        _file
+        _file,
+        _loaded_at
 
     from ranked
     where copy_rank = 1
