@@ -7,7 +7,7 @@ loaders, dbt (which runs with `dbt/` as its working directory) and the page agre
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +34,13 @@ def _zone(name: str, value: str) -> str:
     return value
 
 
+def _flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name}={value!r} is not true or false")
+    return lowered in ("true", "1", "yes")
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -43,6 +50,16 @@ class Settings:
     as_of: date | None = None
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int | None = None
+    # The page: the published snapshot it reads (default: beside the warehouse), whether it shows
+    # emails and phones in full, and the password it asks for (unset: no password).
+    snapshot_path: Path | None = None
+    show_personal_data: bool = False
+    app_password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.snapshot_path is None:
+            object.__setattr__(self, "snapshot_path",
+                               Path(self.warehouse_path).parent / "marts_snapshot.duckdb")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -62,6 +79,10 @@ class Settings:
             as_of=as_of_date,
             duckdb_memory_limit=env.get("CDP_DUCKDB_MEMORY_LIMIT") or "4GB",
             duckdb_threads=int(threads) if threads else None,
+            snapshot_path=_path(env["CDP_SNAPSHOT_PATH"]) if env.get("CDP_SNAPSHOT_PATH") else None,
+            show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
+                                     env.get("CDP_SHOW_PERSONAL_DATA") or "false"),
+            app_password=env.get("CDP_APP_PASSWORD") or None,
         )
 
     def dbt_env(self) -> dict[str, str]:
