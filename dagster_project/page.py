@@ -282,4 +282,4 @@ def monetized_sentence(frame: pd.DataFrame) -> str:
 
 
 def fmt_refreshed(published_at: datetime) -> str:
-    return pd.Timestamp(published_at).strftime("%Y-%m-%d %H:%M UTC")
+    return pd.Timestamp(published_at).strftime("%Y-%m-%d %H:%M:%S UTC")
