@@ -108,6 +108,8 @@ totals = q(p.headline_totals()).iloc[0]
 cols = st.columns(5)
 cols[0].metric(f"NPS, {p.fmt_month(head.month)}", p.fmt_nps(head.nps),
                delta=None if head.change is None else f"{head.change:+.1f} pts vs month before")
+cols[0].caption(f"95 % interval {p.fmt_nps(head.ci_low)} to {p.fmt_nps(head.ci_high)} · "
+                f"{p.fmt_int(head.responses)} responses")
 cols[1].metric("CSAT (share 4-5)", p.fmt_pct(totals.csat))
 cols[2].metric("Revenue", p.fmt_money(totals.revenue))
 cols[3].metric("Customers", p.fmt_int(totals.customers))
@@ -127,9 +129,10 @@ if trend.empty:
     st.info("No scored survey response in the chosen date range.")
 else:
     fig = go.Figure([
-        go.Scatter(x=trend.month, y=trend.nps_ci_high, line={"width": 0}, showlegend=False,
-                   hoverinfo="skip"),
-        go.Scatter(x=trend.month, y=trend.nps_ci_low, line={"width": 0}, fill="tonexty",
+        go.Scatter(x=trend.month, y=trend.nps_ci_high, mode="lines", line={"width": 0},
+                   showlegend=False, hoverinfo="skip"),
+        go.Scatter(x=trend.month, y=trend.nps_ci_low, mode="lines", line={"width": 0},
+                   fill="tonexty",
                    fillcolor="rgba(31,119,180,0.2)", name="95 % interval", hoverinfo="skip"),
         go.Scatter(x=trend.month, y=trend.nps, mode="lines+markers", name="NPS",
                    line={"color": "rgb(31,119,180)"},
@@ -147,7 +150,7 @@ st.caption("NPS by month of submission; the band is the 95 % interval "
 st.header("What NPS is worth")
 worth = q(p.nps_revenue())
 st.markdown(f"**{p.monetized_sentence(worth)}**")
-left, right = st.columns(2)
+left, right = st.columns([2, 3])
 with left:
     fig = px.bar(worth, x="nps_category", y="revenue_per_customer",
                  labels={"nps_category": "NPS category (latest scored response)",
@@ -223,7 +226,8 @@ else:
 st.caption("Web and app sessions by the channel group of their first event, in the date range. "
            "Conversion rate: sessions with a completed order / sessions; cart abandonment: "
            "sessions with an add to cart and no order / sessions with an add to cart; revenue: "
-           "order revenue tracked in those sessions (marts.channel_performance_daily).")
+           "order revenue tracked in those sessions (marts.channel_performance_daily). The chart "
+           "sums Monday-to-Sunday weeks: the first and last weeks of the range can be partial.")
 
 # --- 6. touchpoints and support ------------------------------------------------------------------
 st.header("Touchpoints and support")

@@ -97,8 +97,11 @@ def test_headline_figures_come_from_the_marts(snapshot):
     assert metrics["Repeat rate"].value == f"{repeat * 100:.1f} %"
     low, high = sql(snapshot, "select nps_ci_low, nps_ci_high from marts.nps_monthly "
                               "where month = ?", [month])[0]
-    assert f"95 % interval {low:+.1f} to {high:+.1f}" in app.caption[1].value
-    assert "latest month before the as-of month" in app.caption[1].value
+    responses = sql(snapshot, "select responses from marts.nps_monthly where month = ?",
+                    [month])[0][0]
+    assert app.caption[1].value == (f"95 % interval {low:+.1f} to {high:+.1f} · "
+                                    f"{responses:,} responses")
+    assert "the latest month before the as-of month" in app.caption[2].value
     published = sql(snapshot, "select published_at from meta.snapshot")[0][0]
     assert app.caption[0].value.startswith(f"Last refreshed {published:%Y-%m-%d %H:%M:%S} UTC")
 
