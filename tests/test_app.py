@@ -338,3 +338,19 @@ def test_snapshot_copies_every_mart_and_swaps_atomically(page_warehouse, tmp_pat
     assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
     # the pipeline's own job published one too
     assert dict(sql(published, "select * from meta.snapshot_tables")) == counts
+
+
+def test_the_snapshot_is_published_after_every_mart():
+    """The job selects all assets: the snapshot step runs after every mart, and not when one
+    fails (the page then keeps the last good snapshot)."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    published = graph.get(dg.AssetKey(["published", "marts_snapshot"]))
+    marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
+    assert len(marts) == 11 and published.parent_keys == marts
+    assert published.group_name == "published"
+    job = defs.resolve_job_def("cdp_daily")
+    assert dg.AssetKey(["published", "marts_snapshot"]) in job.asset_layer.selected_asset_keys
