@@ -109,7 +109,7 @@ cols = st.columns(5)
 cols[0].metric(f"NPS, {p.fmt_month(head.month)}", p.fmt_nps(head.nps),
                delta=None if head.change is None else f"{head.change:+.1f} pts vs month before")
 cols[0].caption(f"95 % interval {p.fmt_nps(head.ci_low)} to {p.fmt_nps(head.ci_high)} · "
-                f"{p.fmt_int(head.responses)} responses")
+                f"{p.fmt_int(head.responses)} response{'' if head.responses == 1 else 's'}")
 cols[1].metric("CSAT (share 4-5)", p.fmt_pct(totals.csat))
 cols[2].metric("Revenue", p.fmt_money(totals.revenue))
 cols[3].metric("Customers", p.fmt_int(totals.customers))

@@ -53,9 +53,16 @@ def nps_months(start: date, end: date) -> tuple[str, tuple]:
 
 
 def headline_nps(as_of: date) -> tuple[str, tuple]:
-    """The latest full month (the latest month before the as-of month) and the month before it."""
-    return ("select month, responses, nps, nps_ci_low, nps_ci_high from marts.nps_monthly "
-            "where month < date_trunc('month', ?::date) order by month desc limit 2", (as_of,))
+    """The latest full month (the latest month before the as-of month) and the NPS of the
+    calendar month before it (NULL when that month has no scored response)."""
+    return ("""
+        with latest as (
+            select * from marts.nps_monthly where month < date_trunc('month', ?::date)
+            order by month desc limit 1)
+        select latest.month, latest.responses, latest.nps, latest.nps_ci_low, latest.nps_ci_high,
+               previous.nps as previous_nps
+        from latest left join marts.nps_monthly as previous
+            on previous.month = latest.month - interval 1 month""", (as_of,))
 
 
 def headline_totals() -> tuple[str, tuple]:
@@ -262,7 +269,7 @@ def headline(frame: pd.DataFrame) -> Headline:
     if frame.empty:
         return Headline(None, None, None, None, None, None)
     latest = frame.iloc[0]
-    change = latest.nps - frame.iloc[1].nps if len(frame) > 1 else None
+    change = None if _missing(latest.previous_nps) else latest.nps - latest.previous_nps
     return Headline(latest.month, latest.nps, change, latest.nps_ci_low, latest.nps_ci_high,
                     int(latest.responses))
 
