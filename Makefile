@@ -6,13 +6,28 @@ STAMP := $(VENV)/.installed
 LANDING ?= data/landing
 SAMPLE_CUSTOMERS ?= 2000
 
-.PHONY: run test setup manifest sample dev lint docs lock clean
+.PHONY: run test setup manifest sample dev lint docs lock clean app browser
 
 run: setup manifest sample
 	$(BIN)/cdp run
 
-test: setup manifest
+test: setup manifest browser
 	$(BIN)/pytest -n 2 -q
+
+# The leaders' page on the published snapshot of the marts (run `make run` first).
+APP_PORT ?= 8501
+app: setup
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(APP_PORT) \
+	  --browser.gatherUsageStats false
+
+# Debian's chromium for the browser tests (tests/test_browser.py), installed when missing.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium; }
 
 # A venv with the pinned set (constraints.txt), made again when the pins change.
 setup: $(STAMP)
@@ -41,7 +56,7 @@ dev: setup manifest
 	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions -p $(DAGSTER_PORT)
 
 lint: setup
-	$(BIN)/ruff check dagster_project tests bench
+	$(BIN)/ruff check dagster_project tests bench app.py
 
 docs: setup manifest
 	cd dbt && ../$(BIN)/dbt docs generate --project-dir . --profiles-dir .

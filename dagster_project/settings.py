@@ -7,7 +7,7 @@ loaders, dbt (which runs with `dbt/` as its working directory) and the page agre
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,6 +54,13 @@ def _hours(value: str) -> float:
 DBT_PROJECT_DIR = _path(os.environ.get("CDP_DBT_PROJECT_DIR") or "dbt")
 
 
+def _flag(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name}={value!r} is not true or false")
+    return lowered in ("true", "1", "yes")
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -67,6 +74,16 @@ class Settings:
     mart_freshness_hours: float = 26.0
     failure_webhook_url: str | None = None
     max_rejected_rate: float = 0.01  # above it, a raw load's soft check warns
+    # The page: the published snapshot it reads (default: beside the warehouse), whether it shows
+    # emails and phones in full, and the password it asks for (unset: no password).
+    snapshot_path: Path | None = None
+    show_personal_data: bool = False
+    app_password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.snapshot_path is None:
+            object.__setattr__(self, "snapshot_path",
+                               Path(self.warehouse_path).parent / "marts_snapshot.duckdb")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -98,6 +115,10 @@ class Settings:
             mart_freshness_hours=_hours(env.get("CDP_MART_FRESHNESS_HOURS") or "26"),
             failure_webhook_url=env.get("CDP_FAILURE_WEBHOOK_URL") or None,
             max_rejected_rate=max_rejected_rate,
+            snapshot_path=_path(env["CDP_SNAPSHOT_PATH"]) if env.get("CDP_SNAPSHOT_PATH") else None,
+            show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
+                                     env.get("CDP_SHOW_PERSONAL_DATA") or "false"),
+            app_password=env.get("CDP_APP_PASSWORD") or None,
         )
 
     @property

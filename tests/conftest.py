@@ -48,3 +48,18 @@ def run_cdp(*args: str, env: dict[str, str], timeout: int = 600) -> subprocess.C
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "DAGSTER_HOME"))}
     return subprocess.run([CDP, *args], env={**clean, **env}, capture_output=True, text=True,
                           timeout=timeout, cwd=PROJECT_ROOT)
+
+
+@pytest.fixture(scope="session")
+def page_warehouse(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """A small warehouse built by the real pipeline, and the marts snapshot the job published:
+    (landing zone, warehouse, snapshot). Tests that write must work on a copy."""
+    root = tmp_path_factory.mktemp("page")
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    generated = run_cdp("generate", "--out", str(landing), "--customers", "300", "--seed", "1",
+                        "--days", "90", env={})
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    built = run_cdp("run", env={"CDP_LANDING_DIR": str(landing),
+                                "CDP_WAREHOUSE_PATH": str(warehouse)})
+    assert built.returncode == 0, built.stdout + built.stderr
+    return landing, warehouse, root / "marts_snapshot.duckdb"
