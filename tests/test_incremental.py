@@ -31,8 +31,8 @@ def table_differences(left: Path, right: Path) -> dict[str, int]:
     with duckdb.connect() as con:
         con.execute(f"attach '{left}' as l (read_only); attach '{right}' as r (read_only)")
         tables = [f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from duckdb_tables() where database_name = 'l' "
-            f"and table_schema in {COMPARED_SCHEMAS}").fetchall()] + list(COMPARED_EXTRA)
+            "select schema_name, table_name from duckdb_tables() where database_name = 'l' "
+            f"and schema_name in {COMPARED_SCHEMAS}").fetchall()] + list(COMPARED_EXTRA)
         for table in tables:
             schema, name = table.split(".")
             columns = con.execute(
