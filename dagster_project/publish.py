@@ -81,6 +81,7 @@ MART_KEYS = sorted((k for k in cdp_dbt_models.keys if k.path[0] == "marts"),
 
 
 @dg.asset(key=["published", "marts_snapshot"], group_name="published", deps=MART_KEYS,
+          owners=["team:data-engineering"], kinds={"duckdb"},
           description="Read-only copy of schema marts for the page, swapped in atomically.")
 def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """Runs after every mart is built; a failed build upstream means no new snapshot."""

@@ -65,7 +65,7 @@ def test_groups_owners_and_descriptions_follow_the_layers():
         assert node.owners, f"{key.to_user_string()} has no owner"
         assert node.description, f"{key.to_user_string()} has no description"
     # Each group holds the assets of one layer, keyed by it (raw/..., staging/..., marts/...).
-    for layer in ("raw", "staging", "intermediate", "marts", "seeds"):
+    for layer in ("raw", "staging", "intermediate", "marts", "seeds", "published"):
         assert groups[layer] == {layer}
     assert "default" not in groups
     assert graph.get(dg.AssetKey(["staging", "stg_crm__orders"])).owners == [
