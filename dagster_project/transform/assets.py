@@ -89,7 +89,11 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                          f"settings since the build of {previous[1]:%Y-%m-%d %H:%M} UTC")
         return
     os.environ.update(settings.dbt_env())  # absolute paths: dbt runs inside dbt/
-    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    # dbt's unit tests check the SQL, not the data: they run in `make test`
+    # (tests/test_dbt_unit_tests.py), not in every pipeline run, as dbt advises for production.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if config.full_refresh:
+        args.append("--full-refresh")
     yield from dbt.cli(args, context=context).stream()
     if fingerprint:
         with connect(settings) as con:
