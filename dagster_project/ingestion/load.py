@@ -92,6 +92,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     """Load every new or changed file of `source` into raw, rejects into quarantine."""
     con.execute(source.ddl())
     report = LoadReport(source.name)
+    started_at = datetime.now(UTC).replace(tzinfo=None)  # rows of this load: _loaded_at >= it
     ledger = {row[0]: row[1:] for row in con.execute(
         "select file, size_bytes, modified_at, sha256 from ingest.loaded_files where source = ?",
         [source.name]).fetchall()}
@@ -127,7 +128,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
                      f"{result.rows_accepted:,}, rejected {result.rows_rejected:,}"
                      + (f" ({result.error})" if result.error else ""))
     con.execute("insert into ingest.load_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [source.name, datetime.now(UTC).replace(tzinfo=None), report.files_seen,
+                [source.name, started_at, report.files_seen,
                  report.files_loaded, report.files_skipped, report.rows_read,
                  report.rows_accepted, report.rows_rejected])
     return report
