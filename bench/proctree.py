@@ -1,0 +1,83 @@
+"""Run a command and measure it: wall time and peak RSS of its whole process tree.
+
+No psutil (not a dependency): every `interval` seconds the tree is found from /proc/<pid>/stat
+(parent ids) and the resident sets of its processes (/proc/<pid>/statm) are summed. Pages two
+processes share count twice, so the figure errs high, never low. A process that lives shorter
+than one interval can be missed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass
+class Measured:
+    returncode: int
+    seconds: float
+    peak_rss_bytes: int
+    output: str
+
+
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> child pids, for every process on the machine."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) is in parentheses and may hold spaces: split after it.
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of `root` and all its descendants now."""
+    children = _children()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            pass
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
+                 interval: float = 0.2, log: Path | None = None) -> Measured:
+    """Run `cmd` to the end; its stdout+stderr is returned (and copied to `log` if given)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            done.wait(interval)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    output = proc.stdout.read() if proc.stdout else ""
+    returncode = proc.wait()
+    seconds = time.perf_counter() - started
+    done.set()
+    poller.join()
+    if log:
+        log.write_text(output)
+    return Measured(returncode, seconds, peak, output)
