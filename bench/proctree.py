@@ -58,7 +58,7 @@ def tree_rss(root: int) -> int:
 
 def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
                  interval: float = 0.2, log: Path | None = None) -> Measured:
-    """Run `cmd` to the end; its stdout+stderr is returned (and copied to `log` if given)."""
+    """Run `cmd` to the end; its stdout+stderr is returned (and written to `log` if given)."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -73,11 +73,14 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
-    output = proc.stdout.read() if proc.stdout else ""
+    lines = []
+    with open(log or os.devnull, "w") as sink:
+        for line in proc.stdout or ():  # copied to `log` as it comes, to follow a long run
+            lines.append(line)
+            sink.write(line)
+            sink.flush()
     returncode = proc.wait()
     seconds = time.perf_counter() - started
     done.set()
     poller.join()
-    if log:
-        log.write_text(output)
-    return Measured(returncode, seconds, peak, output)
+    return Measured(returncode, seconds, peak, "".join(lines))
