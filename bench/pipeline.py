@@ -52,6 +52,7 @@ GOALS = {"full_vs_floor": 5.0, "no_new_data_vs_full": 0.1, "one_more_day_vs_full
          "peak_rss_gb": 4.0}
 STEP_DONE = re.compile(r"^- (\S+) done in ([0-9.]+) s")
 TOP_MODELS = 10
+IDENTITY_MODELS = ("model.cdp.int_identity", "model.cdp.int_identifiers")
 
 
 def bin_path(name: str) -> str:
@@ -146,6 +147,8 @@ def cdp_run(args, work: Path, name: str) -> dict:
               "loads": loads_since(work / "warehouse" / "cdp.duckdb", started_at),
               "steps": steps(measured), "dbt": dbt_models(target, before)}
     rows = sum(v["rows_read"] for v in result["loads"].values())
+    if name == "full":
+        result["identity"] = identity(work / "warehouse" / "cdp.duckdb", target, before)
     result["rows_read"] = rows
     result["files_loaded"] = sum(v["files_loaded"] for v in result["loads"].values())
     result["rows_per_second"] = round(rows / measured.seconds) if measured.seconds else None
@@ -174,11 +177,36 @@ def loads_since(warehouse: Path, started_at: datetime) -> dict[str, dict]:
     return {r[0]: dict(zip(keys, map(int, r[1:]), strict=True)) for r in rows}
 
 
-def dbt_models(target: Path, before: set[Path]) -> dict:
-    """The run's dbt invocation(s): seconds per node kind and the slowest models."""
+def identity(warehouse: Path, target: Path, before: set[Path]) -> dict:
+    """The identity graph the run stitched: size, contraction rounds, seconds of its models."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        identifiers, rounds = con.execute(
+            "SELECT count(*), any_value(rounds_to_converge) "
+            "FROM intermediate.int_identity__components").fetchone()
+        (customers,) = con.execute("SELECT count(*) FROM marts.customer_360").fetchone()
+    except duckdb.Error as exc:  # the identity models were renamed: say so, do not fail
+        return {"error": str(exc).splitlines()[0]}
+    finally:
+        con.close()
+    seconds = {r["unique_id"].split(".")[-1]: round(r["execution_time"], 2)
+               for r in run_results(target, before)
+               if r["unique_id"].startswith(IDENTITY_MODELS)}
+    return {"identifiers": identifiers, "customers": customers, "rounds": rounds,
+            "seconds": round(sum(seconds.values()), 2), "models": seconds}
+
+
+def run_results(target: Path, before: set[Path]) -> list[dict]:
+    """The nodes of the dbt invocation(s) whose target folder is new since `before`."""
     results = []
     for folder in sorted({p.parent for p in target.glob("*/run_results.json")} - before):
         results.extend(json.loads((folder / "run_results.json").read_text())["results"])
+    return results
+
+
+def dbt_models(target: Path, before: set[Path]) -> dict:
+    """The run's dbt invocation(s): seconds per node kind and the slowest models."""
+    results = run_results(target, before)
     models = [(r["unique_id"], r["execution_time"]) for r in results
               if r["unique_id"].startswith("model.")]
     models.sort(key=lambda m: -m[1])
@@ -230,6 +258,11 @@ def table(result: dict) -> str:
     lines.append("goals: " + ", ".join(f"{k} {v['value']} (<= {v['goal']}: "
                                        f"{'met' if v['met'] else 'NOT met'})"
                                        for k, v in result["goals"].items()))
+    ident = result["runs"]["full"].get("identity", {})
+    if "rounds" in ident:
+        lines.append(f"identity graph: {ident['identifiers']:,} identifiers -> "
+                     f"{ident['customers']:,} customers in {ident['rounds']} rounds, "
+                     f"{ident['seconds']:.1f} s of dbt models")
     for name in RUNS:
         run = result["runs"][name]
         top_steps = sorted(run["steps"].items(), key=lambda s: -s[1])[:6]

@@ -44,6 +44,9 @@ def test_every_figure_is_there(bench):
     models = {p.stem for p in (ROOT / "dbt" / "models").rglob("*.sql")}
     assert {m["model"] for m in dbt["top_models"]} <= models
     assert dbt["seconds_by_kind"]["model"] >= sum(seconds)
+    ident = result["runs"]["full"]["identity"]
+    assert ident["rounds"] >= 1 and ident["identifiers"] > ident["customers"] > 0
+    assert "int_identity__components" in ident["models"]
     assert set(result["goals"]) == {"full_vs_floor", "no_new_data_vs_full",
                                     "one_more_day_vs_full", "peak_rss_gb"}
     for name in ("floor", *RUNS):
