@@ -144,6 +144,7 @@ def cdp_run(args, work: Path, name: str) -> dict:
     if measured.returncode:
         raise SystemExit(f"cdp run ({name}) failed:\n{measured.output[-5000:]}")
     result = {"seconds": round(measured.seconds, 2), "peak_rss_bytes": measured.peak_rss_bytes,
+              "peak_rss_by_process": measured.peak_by_process,
               "loads": loads_since(work / "warehouse" / "cdp.duckdb", started_at),
               "steps": steps(measured), "dbt": dbt_models(target, before)}
     rows = sum(v["rows_read"] for v in result["loads"].values())

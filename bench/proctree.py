@@ -12,7 +12,7 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -24,6 +24,8 @@ class Measured:
     seconds: float
     peak_rss_bytes: int
     output: str
+    # Peak RSS of each kind of process in the tree (e.g. "cdp run", "dbt build"), on its own.
+    peak_by_process: dict[str, int] = field(default_factory=dict)
 
 
 def _children() -> dict[int, list[int]]:
@@ -42,18 +44,30 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of `root` and all its descendants now."""
+def _name(pid: int) -> str:
+    """A short name for a process: its program and first argument ("cdp run", "dbt build")."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    words = [Path(a.decode(errors="replace")).name for a in argv if a]
+    if len(words) > 1 and words[0].startswith("python"):
+        words = words[1:]
+    return " ".join(words[:2])[:60]
+
+
+def tree_rss(root: int) -> dict[int, int]:
+    """Resident bytes of `root` and each of its descendants now, by pid."""
     children = _children()
-    total, todo = 0, [root]
+    rss, todo = {}, [root]
     while todo:
         pid = todo.pop()
         try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+            rss[pid] = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
         except (OSError, IndexError, ValueError):
             pass
         todo.extend(children.get(pid, []))
-    return total
+    return rss
 
 
 def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
@@ -63,12 +77,17 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     peak = 0
+    by_pid: dict[int, tuple[str, int]] = {}
     done = threading.Event()
 
     def poll() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            rss = tree_rss(proc.pid)
+            peak = max(peak, sum(rss.values()))
+            for pid, size in rss.items():
+                name, before = by_pid.get(pid) or (_name(pid), 0)
+                by_pid[pid] = (name, max(before, size))
             done.wait(interval)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -83,4 +102,7 @@ def run_measured(cmd: list[str], env: dict[str, str], cwd: Path | None = None,
     seconds = time.perf_counter() - started
     done.set()
     poller.join()
-    return Measured(returncode, seconds, peak, "".join(lines))
+    by_name: dict[str, int] = {}
+    for name, size in by_pid.values():
+        by_name[name] = max(by_name.get(name, 0), size)
+    return Measured(returncode, seconds, peak, "".join(lines), by_name)

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -88,12 +87,11 @@ def test_one_more_day_loads_only_the_new_files(bench):
 
 def test_peak_rss_counts_the_whole_process_tree(tmp_path):
     # A grandchild holds 300 MB for a second; the parent itself stays small.
-    child = textwrap.dedent("""
-        import time
-        block = bytearray(300 * 1024 * 1024)
-        time.sleep(1.0)
-    """)
+    child = "import time; block = bytearray(300 * 1024 * 1024); time.sleep(1.0)"
     parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
     measured = run_measured([sys.executable, "-c", parent], env={}, interval=0.1)
     assert measured.returncode == 0
     assert measured.peak_rss_bytes > 300 * 1024 * 1024
+    # Each process on its own: the grandchild holds the block, the parent does not.
+    peaks = {name.split()[1]: size for name, size in measured.peak_by_process.items()}
+    assert peaks["time"] > 300 * 1024 * 1024 > peaks["subprocess,"]
