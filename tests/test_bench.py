@@ -93,5 +93,6 @@ def test_peak_rss_counts_the_whole_process_tree(tmp_path):
     assert measured.returncode == 0
     assert measured.peak_rss_bytes > 300 * 1024 * 1024
     # Each process on its own: the grandchild holds the block, the parent does not.
-    peaks = {name.split()[1]: size for name, size in measured.peak_by_process.items()}
-    assert peaks["time"] > 300 * 1024 * 1024 > peaks["subprocess,"]
+    peaks = {name.split()[2].strip(";,"): size
+             for name, size in measured.peak_by_process.items()}
+    assert peaks["time"] > 300 * 1024 * 1024 > peaks["subprocess"]
