@@ -35,8 +35,10 @@ def test_every_figure_is_there(bench):
         assert run["seconds"] > 0 and run["peak_rss_bytes"] > 100e6  # Python + Dagster + dbt
         assert run["rows_per_second"] is not None
         assert "cdp_dbt_models" in run["steps"]
+        assert "cdp run" in run["peak_rss_by_process"]
         assert set(result["ratios"]) >= {f"{name}_vs_floor", "no_new_data_vs_full",
                                          "one_more_day_vs_full"}
+    assert "dbt build" in result["runs"]["full"]["peak_rss_by_process"]
     dbt = result["runs"]["full"]["dbt"]
     seconds = [m["seconds"] for m in dbt["top_models"]]
     assert len(seconds) == 10 and seconds == sorted(seconds, reverse=True)
