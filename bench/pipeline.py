@@ -148,6 +148,7 @@ def cdp_run(args, work: Path, name: str) -> dict:
               "loads": loads_since(work / "warehouse" / "cdp.duckdb", started_at),
               "steps": steps(measured), "dbt": dbt_models(target, before)}
     rows = sum(v["rows_read"] for v in result["loads"].values())
+    result["time_split"] = time_split(result["steps"], measured.seconds)
     if name == "full":
         result["identity"] = identity(work / "warehouse" / "cdp.duckdb", target, before)
     result["rows_read"] = rows
@@ -161,6 +162,18 @@ def cdp_run(args, work: Path, name: str) -> dict:
 def steps(measured: Measured) -> dict[str, float]:
     """Dagster step -> seconds, from the progress lines of `cdp run`."""
     return {m[1]: float(m[2]) for m in map(STEP_DONE.match, measured.output.splitlines()) if m}
+
+
+def time_split(step_seconds: dict[str, float], wall: float) -> dict[str, float]:
+    """Wall time in loads (raw__*), quality checks (*_gx_*: GX suites), the dbt build, and the
+    rest (process start, Dagster definitions, run set-up, what runs between steps)."""
+    split = {"loads": 0.0, "quality_checks": 0.0, "dbt": 0.0}
+    for step, seconds in step_seconds.items():
+        kind = ("quality_checks" if "_gx_" in step else "loads" if step.startswith("raw__")
+                else "dbt")
+        split[kind] += seconds
+    split["other"] = wall - sum(split.values())
+    return {k: round(v, 1) for k, v in split.items()}
 
 
 def loads_since(warehouse: Path, started_at: datetime) -> dict[str, dict]:
@@ -266,6 +279,8 @@ def table(result: dict) -> str:
                      f"{ident['seconds']:.1f} s of dbt models")
     for name in RUNS:
         run = result["runs"][name]
+        lines.append(f"{name}: time split " + ", ".join(
+            f"{k} {v:.1f}s" for k, v in run["time_split"].items()))
         top_steps = sorted(run["steps"].items(), key=lambda s: -s[1])[:6]
         lines.append(f"{name}: steps " + ", ".join(f"{k} {v:.1f}s" for k, v in top_steps))
         lines.append(f"{name}: dbt models " + ", ".join(
