@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LANDING ?= data/landing
 SAMPLE_CUSTOMERS ?= 2000
 
-.PHONY: run test setup manifest sample dev lint docs lock clean app browser
+.PHONY: run test setup manifest sample dev lint docs lock clean app browser bench
 
 run: setup manifest sample
 	$(BIN)/cdp run
@@ -61,6 +61,12 @@ lint: setup
 docs: setup manifest
 	cd dbt && ../$(BIN)/dbt docs generate --project-dir . --profiles-dir .
 	@echo "dbt docs: dbt/target/index.html (serve with: cd dbt && ../$(BIN)/dbt docs serve)"
+
+# The pipeline benchmark (bench/pipeline.py; README "Performance"): generates a landing zone at
+# the default scale and times the floor, a full run, a run with nothing new and one more day.
+# Takes a while; options in BENCH_ARGS, e.g. make bench BENCH_ARGS="--customers 20000 --keep".
+bench: setup manifest
+	$(BIN)/python bench/pipeline.py $(BENCH_ARGS)
 
 # Pin again after changing dependencies in pyproject.toml.
 lock: setup
