@@ -15,27 +15,7 @@ events as (
 
 ),
 
-stitched as (
-
-    select * from {{ ref('int_identifiers_stitched') }}
-
-),
-
-contact_customers as (
-
-    select identifier_value as contact_id, customer_key
-    from stitched
-    where identifier_type = 'contact_id'
-
-),
-
-device_customers as (
-
-    select identifier_value as anonymous_id, customer_key
-    from stitched
-    where identifier_type = 'anonymous_id'
-
-),
+{{ customer_lookups() }}
 
 final as (
 
