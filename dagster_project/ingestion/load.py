@@ -1,26 +1,34 @@
-"""Load one source from the landing zone: new and changed files only, each in one transaction.
+"""Load one source from the landing zone: new and changed files only, read together.
 
 The ledger `ingest.loaded_files` remembers every file loaded (size, modification time, SHA-256).
 A file whose size and time are unchanged is skipped without reading it; one whose content hash
 is unchanged is skipped too; a changed file replaces its earlier rows (raw and quarantine), so a
 re-run never duplicates data. For every file, rows read = rows accepted + rows rejected.
 
-A file listed but gone when read (renamed or removed while loading) is skipped with a note and
-left out of the ledger: nothing of it was read, and under its new name it loads on a later run.
+New files are read in batches, one DuckDB scan each (`readers.batches`); the rows, rejects and
+ledger rows of a batch are written in one transaction. A batch that cannot be read (a truncated
+gzip, a file mixing line ends) is read again file by file; a file that still cannot be read is
+one rejected row, and the others load.
+
+A file listed but gone when read, or by the time its batch is written (renamed or removed while
+loading), is skipped with a note and left out of the ledger: nothing of it is written, and under
+its new name it loads on a later run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
-from dagster_project.ingestion.readers import read_file
+from dagster_project.ingestion.readers import batches, read_files
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings
@@ -87,9 +95,29 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _Pending(NamedTuple):
+    """A new or changed file to load."""
+
+    path: Path
+    rel: str
+    size: int
+    mtime: float
+    digest: str
+    replacing: bool
+
+
+# A file DuckDB (or the LF-only copy) cannot read at all. Any other error, e.g. a SQL bug of the
+# loader, is raised.
+_UNREADABLE = (duckdb.IOException, duckdb.InvalidInputException, OSError, EOFError)
+
+
 def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settings,
                 progress: Callable[[str], None] | None = None) -> LoadReport:
-    """Load every new or changed file of `source` into raw, rejects into quarantine."""
+    """Load every new or changed file of `source` into raw, rejects into quarantine.
+
+    New files are read together (`batches`: one DuckDB scan per batch); a batch that cannot be
+    read is read again file by file, so one unreadable file never holds back the others.
+    """
     con.execute(source.ddl())
     report = LoadReport(source.name)
     started_at = datetime.now(UTC).replace(tzinfo=None)  # rows of this load: _loaded_at >= it
@@ -99,6 +127,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     files = discover(settings.landing_dir, source)
     report.files_seen = len(files)
     latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
+    pending: dict[Path, _Pending] = {}
     for path in files:
         rel = path.relative_to(settings.landing_dir).as_posix()
         try:
@@ -108,25 +137,20 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
-            if known and known[2] == digest:
-                con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
-                            "where source = ? and file = ?",
-                            [stat.st_size, stat.st_mtime, source.name, rel])
-                report.files_skipped += 1
-                continue
-            result = _load_file(con, source, settings, path, rel, stat, digest,
-                                replacing=bool(known), latest=latest)
         except FileNotFoundError:
-            report.files_vanished.append(rel)
-            report.notes.append(f"{rel} disappeared before it was read (renamed or removed "
-                                "while loading): not recorded; under its new name it loads on "
-                                "a later run")
+            _vanished(report, rel)
             continue
-        report.files.append(result)
-        if progress:
-            progress(f"  {source.name}: {rel}: read {result.rows_read:,}, accepted "
-                     f"{result.rows_accepted:,}, rejected {result.rows_rejected:,}"
-                     + (f" ({result.error})" if result.error else ""))
+        if known and known[2] == digest:
+            con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
+                        "where source = ? and file = ?",
+                        [stat.st_size, stat.st_mtime, source.name, rel])
+            report.files_skipped += 1
+            continue
+        pending[path] = _Pending(path, rel, stat.st_size, stat.st_mtime, digest, bool(known))
+    for batch in batches(source, list(pending)):
+        _load_batch(con, source, settings, [pending[p] for p in batch], latest, report, progress)
+    order = {p.rel: i for i, p in enumerate(pending.values())}
+    report.files.sort(key=lambda f: order[f.file])
     con.execute("insert into ingest.load_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [source.name, started_at, report.files_seen,
                  report.files_loaded, report.files_skipped, report.rows_read,
@@ -134,48 +158,105 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     return report
 
 
-def _load_file(con, source: Source, settings: Settings, path: Path, rel: str, stat,
-               digest: str, replacing: bool, latest: datetime) -> FileResult:
-    """Read and check the file, then swap its rows in raw and quarantine in one transaction.
+def _vanished(report: LoadReport, rel: str) -> None:
+    report.files_vanished.append(rel)
+    report.notes.append(f"{rel} disappeared before it was read (renamed or removed while "
+                        "loading): not recorded; under its new name it loads on a later run")
 
-    Raises FileNotFoundError, writing nothing, when the file is gone by the time it is read.
-    """
+
+def _load_batch(con, source: Source, settings: Settings, items: list[_Pending],
+                latest: datetime, report: LoadReport,
+                progress: Callable[[str], None] | None) -> None:
+    """Read the files of one batch in one scan, then write their rows, rejects and ledger rows
+    in one transaction. A file gone by then is left out (see the module docstring)."""
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    result = FileResult(rel)
     try:
         # Outside the transaction: temp-table rowids then count from 0 in file order.
-        read_file(con, source, path, settings.source_timezone, latest)
-        result.rows_accepted, result.rows_rejected = con.execute(
-            "select count(*) filter (_reason is null), count(*) filter (_reason is not null)"
-            " from _checked").fetchone()
-    except duckdb.Error as exc:
-        if not path.exists():
-            raise FileNotFoundError(path) from exc
-        # The file cannot be read at all (truncated gzip...): one rejected row stands for it.
-        message = str(exc).splitlines()[0].replace(f": {path}", "").replace(str(path), rel)
-        result.error = f"the file cannot be read: {message}"
-        result.rows_rejected = 1
-    result.rows_read = result.rows_accepted + result.rows_rejected
+        read_files(con, source, [item.path for item in items], settings.source_timezone, latest)
+    except _UNREADABLE as exc:
+        if len(items) > 1:  # find the file at fault: each file on its own
+            for item in items:
+                _load_batch(con, source, settings, [item], latest, report, progress)
+            return
+        _load_unreadable(con, source, items[0], exc, loaded_at, report, progress)
+        return
+    counts = {f: (accepted, rejected) for f, accepted, rejected in con.execute(
+        "select _f, count(*) filter (_reason is null), count(*) filter (_reason is not null) "
+        "from _rows group by _f").fetchall()}
+    kept: list[tuple[int, _Pending, FileResult]] = []
+    for f, item in enumerate(items):
+        if not item.path.exists():
+            _vanished(report, item.rel)
+            continue
+        accepted, rejected = counts.get(f, (0, 0))
+        result = FileResult(item.rel, accepted + rejected, accepted, rejected)
+        kept.append((f, item, result))
+        if progress:
+            progress(_progress_line(source, result))
+    if not kept:
+        return
+    rels = [item.rel for item in items]
+    only_kept = ("" if len(kept) == len(items) else
+                 " and _f in (" + ", ".join(str(f) for f, _, _ in kept) + ")")
+    names = ", ".join(c.name for c in source.columns)
+    with _transaction(con):
+        _delete_rows(con, source, [item.rel for _, item, _ in kept if item.replacing])
+        con.execute(f"insert into {source.table} select {names}, (?::varchar[])[_f + 1], _n, ? "
+                    f"from _rows where _reason is null{only_kept}", [rels, loaded_at])
+        con.execute("insert into quarantine.rejected_rows select ?, (?::varchar[])[_f + 1], _n, "
+                    f"_reason, _raw, ? from _rows where _reason is not null{only_kept}",
+                    [source.name, rels, loaded_at])
+        con.executemany(
+            "insert or replace into ingest.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[source.name, item.rel, item.size, item.mtime, item.digest, result.rows_read,
+              result.rows_accepted, result.rows_rejected, loaded_at]
+             for _, item, result in kept])
+    report.files.extend(result for _, _, result in kept)
+
+
+def _load_unreadable(con, source: Source, item: _Pending, exc: BaseException,
+                     loaded_at: datetime, report: LoadReport,
+                     progress: Callable[[str], None] | None) -> None:
+    """A file that cannot be read at all (truncated gzip...): one rejected row stands for it."""
+    if not item.path.exists():
+        _vanished(report, item.rel)
+        return
+    path = str(item.path)
+    message = str(exc).splitlines()[0].replace(f": {path}", "").replace(path, item.rel)
+    result = FileResult(item.rel, rows_read=1, rows_rejected=1,
+                        error=f"the file cannot be read: {message}")
+    if progress:
+        progress(_progress_line(source, result))
+    with _transaction(con):
+        _delete_rows(con, source, [item.rel] if item.replacing else [])
+        con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
+                    [source.name, item.rel, result.error, loaded_at])
+        con.execute("insert or replace into ingest.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
+                     loaded_at])
+    report.files.append(result)
+
+
+def _progress_line(source: Source, result: FileResult) -> str:
+    return (f"  {source.name}: {result.file}: read {result.rows_read:,}, accepted "
+            f"{result.rows_accepted:,}, rejected {result.rows_rejected:,}"
+            + (f" ({result.error})" if result.error else ""))
+
+
+def _delete_rows(con, source: Source, rels: list[str]) -> None:
+    """Rows of earlier loads of these (changed) files, in raw and in quarantine."""
+    if rels:
+        con.execute(f"delete from {source.table} where list_contains(?, _file)", [rels])
+        con.execute("delete from quarantine.rejected_rows where source = ? "
+                    "and list_contains(?, file)", [source.name, rels])
+
+
+@contextmanager
+def _transaction(con) -> Iterator[None]:
     con.execute("begin transaction")
     try:
-        if replacing:
-            con.execute(f"delete from {source.table} where _file = ?", [rel])
-            con.execute("delete from quarantine.rejected_rows where source = ? and file = ?",
-                        [source.name, rel])
-        if result.error:
-            con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
-                        [source.name, rel, result.error, loaded_at])
-        else:
-            names = ", ".join(c.name for c in source.columns)
-            con.execute(f"insert into {source.table} select {names}, ?, _n, ? from _checked "
-                        "where _reason is null", [rel, loaded_at])
-            con.execute("insert into quarantine.rejected_rows select ?, ?, _n, _reason, _raw, ? "
-                        "from _checked where _reason is not null", [source.name, rel, loaded_at])
-        con.execute("insert or replace into ingest.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [source.name, rel, stat.st_size, stat.st_mtime, digest, result.rows_read,
-                     result.rows_accepted, result.rows_rejected, loaded_at])
+        yield
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return result

@@ -1,4 +1,9 @@
-"""Read one landing file into the temp table `_checked`: typed values, a reject reason, row numbers.
+"""Read landing files into the temp view `_rows`: typed values, a reject reason, row numbers.
+
+Files of a source that share a reading (JSON lines; CSV files with the same header) are read
+in one DuckDB scan (`batches`, `read_files`); each row carries its file's index. The typed and
+checked rows are materialized once, in file order (temp table `_checked`); the view `_rows`
+adds each row's number within its file and the rows the reader itself rejected.
 
 DuckDB's own CSV reader does the parsing (RFC 4180 quoting, BOM, gzip). Rows it cannot parse
 (too many or too few fields, invalid UTF-8) are kept by `store_rejects` with their original text
@@ -6,8 +11,8 @@ and become rejected rows. JSON lines are read as text lines with the same reader
 DuckDB's JSON functions, so a malformed line is rejected alone, with its text.
 
 DuckDB's reader fails on a file that mixes CRLF and LF line ends ("state machine reached an
-invalid state"): such a file is read once more from a temporary copy with LF line ends only.
-A CSV header may follow blank lines (skipped; they do not count as rows).
+invalid state"): such a file, read alone, is read once more from a temporary copy with LF line
+ends only. A CSV header may follow blank lines (skipped; they do not count as rows).
 
 Row numbers: a JSONL row is its physical line. A CSV row is its record number after the header
 (a field holding a newline does not count twice); for a record the CSV reader itself rejects,
@@ -35,6 +40,8 @@ from dagster_project.ingestion.sources import Source
 MAX_LINE_BYTES = 64 * 1024 * 1024
 # The unit separator never occurs in valid JSON text (control characters must be escaped).
 LINE_DELIMITER = r"E'\x1f'"
+# Bytes of files read by one scan: bounds the rows a load holds in temp tables at once.
+BATCH_BYTES = 1 << 30
 
 _REJECTS = "store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan'"
 # JSON type names for DuckDB's json_type() of a line that is not an object.
@@ -47,31 +54,70 @@ class _Rules(NamedTuple):
     latest: str | None  # SQL TIMESTAMP literal, or None
 
 
-def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
-              source_timezone: str | None, latest: datetime | None = None) -> None:
-    """Fill temp table `_checked` (_n, contract columns, _reason, _raw) from one file.
+def batches(source: Source, paths: list[Path], max_bytes: int = BATCH_BYTES) -> list[list[Path]]:
+    """`paths` grouped into scans, each read by one `read_files`, at most `max_bytes` a scan.
 
+    JSON-lines files share a scan; CSV files share one when their headers are the same. A CSV
+    file with blank lines before its header (read from an LF-only copy), an empty one or one
+    that cannot be opened is read alone.
+    """
+    open_scans: dict[object, tuple[list[Path], int]] = {}
+    scans: list[list[Path]] = []
+    for path in paths:
+        try:
+            size = path.stat().st_size
+            key: object = "jsonl"
+            if source.format == "csv":
+                names, blank_lines = csv_header(path)
+                key = tuple(names) if names and not blank_lines else None
+        except OSError:
+            key, size = None, 0
+        if key is None:
+            scans.append([path])
+            continue
+        scan, total = open_scans.get(key, ([], 0))
+        if scan and total + size > max_bytes:
+            scans.append(scan)
+            scan, total = [], 0
+        open_scans[key] = (scan + [path], total + size)
+    scans.extend(scan for scan, _ in open_scans.values())
+    return scans
+
+
+def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path],
+               source_timezone: str | None, latest: datetime | None = None) -> None:
+    """Read files of one scan (see `batches`) into the temp view `_rows`.
+
+    `_rows`: _f (the file's index in `paths`), _n (its row number), the contract columns,
+    _reason (NULL: accepted) and _raw (the row's text, rejected rows only).
     `latest` (UTC): timestamps after it are rejected as in the future (None: no such rule).
+    Raises duckdb.InvalidInputException / IOException (or OSError) when a file cannot be read.
     """
     rules = _Rules(source_timezone,
                    f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None)
     read = _read_jsonl if source.format == "jsonl" else _read_csv
-    if source.format == "csv" and csv_header(path)[1]:
+    if source.format == "csv" and len(paths) == 1 and csv_header(paths[0])[1]:
         # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends silently
         # (no rows, no error), so such a (rare) file is always read from an LF-only copy.
-        with _lf_line_ends(path) as copy:
-            read(con, source, copy, rules)
+        with _lf_line_ends(paths[0]) as copy:
+            read(con, source, [copy], rules)
         return
     try:
-        read(con, source, path, rules)
+        read(con, source, paths, rules)
     except duckdb.InvalidInputException as error:
-        if not path.exists():
+        if len(paths) > 1 or not paths[0].exists():
             raise
         try:
-            with _lf_line_ends(path) as copy:
-                read(con, source, copy, rules)
+            with _lf_line_ends(paths[0]) as copy:
+                read(con, source, [copy], rules)
         except (duckdb.Error, OSError, EOFError):
             raise error from None
+
+
+def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
+              source_timezone: str | None, latest: datetime | None = None) -> None:
+    """`read_files` of one file."""
+    read_files(con, source, [path], source_timezone, latest)
 
 
 @contextmanager
@@ -95,11 +141,6 @@ def _lf_line_ends(path: Path) -> Iterator[Path]:
 
 def _start_read(con) -> None:
     con.execute("drop table if exists _rejects; drop table if exists _rejects_scan")
-
-
-# DuckDB records a short row once per missing column: one row (the first field) per line.
-_ONE_REJECT_PER_LINE = ("(select * from _rejects "
-                        "qualify row_number() over (partition by line order by column_idx) = 1)")
 
 
 def csv_header(path: Path) -> tuple[list[str], int]:
@@ -136,55 +177,75 @@ def _unique(names: list[str]) -> list[str]:
     return unique
 
 
-def _numbered(read_table: str) -> str:
-    """`read_table` with `_n`, the row number, restored around rows the reader rejected.
+def _files_sql(paths: list[Path]) -> str:
+    return "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
 
-    The k-th row the reader returned is row k plus the rejected rows that came before it;
-    a rejected row j (1-based, in file order) at number L_j precedes row k when L_j - j < k.
+
+def _reader_rejects(con, jsonl: bool, line_offset: int) -> None:
+    """Temp table `_reader_rejects` (_f, _n, _reason, _raw): rows the reader could not parse.
+
+    DuckDB records a short row once per missing column: one row (the first field) per line.
+    `line_offset`: lines before the first data row (CSV: the header and blank lines before it).
     """
-    return f"""
-        with kept as (select rowid + 1 as k, * from {read_table}),
-        shifts as (
-            select line - row_number() over (order by line) as shift
-            from {_ONE_REJECT_PER_LINE})
-        select k + (select count(*) from shifts where shift < k) as _n, * exclude (k)
-        from kept"""
-
-
-def _rejected_by_reader(jsonl: bool) -> str:
-    """Rows the CSV reader could not parse, as (_n, _reason, _raw), naming the field if known."""
     where = ("'the line'" if jsonl else
              "'the row' || coalesce(' at field ' || column_name, '')")
-    return f"""
-        select line as _n,
+    con.execute(f"""
+        create or replace temp table _reader_rejects as
+        select file_id::integer as _f, line - {line_offset} as _n,
                'the reader rejected ' || {where} || ': '
                    || lower(replace(error_type, '_', ' ')) || ' (' || error_message || ')'
                    as _reason,
                csv_line as _raw
-        from {_ONE_REJECT_PER_LINE}"""
+        from _rejects
+        qualify row_number() over (partition by file_id, line order by column_idx) = 1""")
 
 
-def _typed_nulls(source: Source) -> str:
-    return ", ".join(f"null::{c.sql_type} as {c.name}" for c in source.columns)
+def _rows_view(con, source: Source) -> None:
+    """The view `_rows` over `_checked` and `_reader_rejects`, with every row's number.
+
+    `_checked` holds the rows the reader returned, in file order: the k-th row of a file is
+    row k plus the rejected rows that came before it; a rejected row j (1-based, in file
+    order) at number L_j precedes row k when L_j - j < k (an ASOF join finds the last such j).
+    """
+    firsts = dict(con.execute("select _f, min(rowid) from _checked group by _f").fetchall())
+    first = "[" + ", ".join(str(firsts.get(f, 0)) for f in range(max(firsts, default=0) + 1)) + "]"
+    kept = f"(select *, rowid - {first}[_f + 1] + 1 as _k from _checked where not _skip)"
+    names = ", ".join(c.name for c in source.columns)
+    typed_nulls = ", ".join(f"null::{c.sql_type} as {c.name}" for c in source.columns)
+    if con.execute("select count(*) from _reader_rejects").fetchone()[0]:
+        con.execute("""
+            create or replace temp table _shifts as
+            select _f, shift, max(j) as j
+            from (select _f, _n - row_number() over (partition by _f order by _n) as shift,
+                         row_number() over (partition by _f order by _n) as j
+                  from _reader_rejects)
+            group by _f, shift""")
+        checked = (f"select c._f, c._k + coalesce(s.j, 0) as _n, {names}, _reason, _raw "
+                   f"from {kept} c asof left join _shifts s on c._f = s._f and c._k > s.shift")
+    else:
+        checked = f"select _f, _k as _n, {names}, _reason, _raw from {kept}"
+    con.execute(f"""
+        create or replace temp view _rows as
+        {checked}
+        union all
+        select _f, _n, {typed_nulls}, _reason, _raw from _reader_rejects""")
 
 
-def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra_reasons: list[str],
-                 raw_sql: str, rules: _Rules) -> str:
-    values = ", ".join(
-        f"{c.value_sql(texts[c.name], rules.source_timezone)} as {c.name}" for c in source.columns)
+def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reasons: list[str],
+           raw_sql: str, skip_sql: str, rules: _Rules) -> None:
+    """Temp table `_checked` (_f, contract columns, _reason, _raw, _skip) from `from_sql`,
+    whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to."""
+    values = ", ".join(f"{c.value_sql(texts[c.name], rules.source_timezone)} as __cdp_v{i}"
+                       for i, c in enumerate(source.columns))
     reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest)
                                for c in source.columns]
-    reason = first_reason_sql(reasons)
-    return f"""
+    renamed = ", ".join(f"__cdp_v{i} as {c.name}" for i, c in enumerate(source.columns))
+    con.execute(f"""
         create or replace temp table _checked as
-        with rows as (select _n, {values}, {reason} as _reason, {raw_sql} as _row_text
-                      from ({from_sql}))
-        select _n, * exclude (_n, _row_text),
-               case when _reason is not null then _row_text end as _raw
-        from rows
-        union all
-        select _n, {_typed_nulls(source)}, _reason, _raw
-        from ({_rejected_by_reader(source.format == 'jsonl')})"""
+        select __cdp_f as _f, {renamed}, __cdp_reason as _reason,
+               case when __cdp_reason is not null then {raw_sql} end as _raw, {skip_sql} as _skip
+        from (select *, {values}, {first_reason_sql(reasons)} as __cdp_reason
+              from ({from_sql}))""")
 
 
 def _csv_field(name: str) -> str:
@@ -193,21 +254,21 @@ def _csv_field(name: str) -> str:
             f"then '\"' || replace({v}, '\"', '\"\"') || '\"' else {v} end")
 
 
-def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
-    names, blank_lines = csv_header(path)
+def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
+    names, blank_lines = csv_header(paths[0])
     header = _unique(names)
     if not header:  # an empty file holds no rows
-        con.execute(f"create or replace temp table _checked as select null::bigint as _n, "
-                    f"{_typed_nulls(source)}, null::varchar as _reason, null::varchar as _raw "
-                    "where false")
+        con.execute(f"""
+            create or replace temp table _checked as
+            select null::integer as _f, {', '.join(f'null::{c.sql_type} as {c.name}'
+                                                     for c in source.columns)},
+                   null::varchar as _reason, null::varchar as _raw, false as _skip where false;
+            create or replace temp table _reader_rejects as
+            select null::integer as _f, null::bigint as _n, null::varchar as _reason,
+                   null::varchar as _raw where false""")
+        _rows_view(con, source)
         return
     columns = "{" + ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header) + "}"
-    _start_read(con)
-    con.execute(f"""
-        create or replace temp table _read as
-        select * from read_csv({sql_string(str(path))}, columns={columns}, header=true,
-            skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
-            null_padding=false, max_line_size={MAX_LINE_BYTES}, {_REJECTS})""")
     by_lower = {}
     for h in header:
         by_lower.setdefault(h.lower(), h)
@@ -220,18 +281,20 @@ def _read_csv(con, source: Source, path: Path, rules: _Rules) -> None:
                           f"required columns {', '.join(absent)} are missing from the file's "
                           "header")] if absent else []
     raw_sql = "concat_ws(',', " + ", ".join(_csv_field(h) for h in header) + ")"
-    # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
-    con.execute(f"update _rejects set line = line - 1 - {blank_lines}")
-    con.execute(_checked_sql(source, texts, _numbered("_read"), missing, raw_sql, rules))
-
-
-def _read_jsonl(con, source: Source, path: Path, rules: _Rules) -> None:
     _start_read(con)
-    con.execute(f"""
-        create or replace temp table _read as
-        select * from read_csv({sql_string(str(path))}, columns={{'line': 'VARCHAR'}},
-            header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
-            max_line_size={MAX_LINE_BYTES}, {_REJECTS})""")
+    read = f"""
+        select file_index::integer as __cdp_f, *
+        from read_csv({_files_sql(paths)}, columns={columns}, header=true,
+            skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
+            null_padding=false, max_line_size={MAX_LINE_BYTES}, {_REJECTS})"""
+    _check(con, source, texts, read, missing, raw_sql, "false", rules)
+    # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
+    _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
+    _rows_view(con, source)
+
+
+def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
+    _start_read(con)
     text_fields = [c for c in source.columns if c.kind != "json"]
     json_fields = [c for c in source.columns if c.kind == "json"]
     text_paths = "[" + ", ".join(sql_string(c.path) for c in text_fields) + "]"
@@ -239,15 +302,18 @@ def _read_jsonl(con, source: Source, path: Path, rules: _Rules) -> None:
     texts = {c.name: f"_s[{i + 1}]" for i, c in enumerate(text_fields)}
     texts.update({c.name: f"_j[{i + 1}]" for i, c in enumerate(json_fields)})
     parsed = f"""
-        select _n, line, _kind,
+        select __cdp_f, line, _kind,
                case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,
                case when _kind = 'OBJECT' then json_extract(line, {json_paths}) end as _j
-        from (select _n, line,
+        from (select file_index::integer as __cdp_f, line,
                      case when json_valid(line) then json_type(line) end as _kind
-              from ({_numbered('_read')})
-              where not regexp_full_match(line, '\\s*'))"""  # blank lines are no rows
+              from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}},
+                  header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
+                  max_line_size={MAX_LINE_BYTES}, {_REJECTS}))"""
     shape = ("case when _kind is null then 'the line is not valid JSON' "
              f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
              "|| ', not an object' end")
-    con.execute(_checked_sql(source, texts, parsed, [shape], "line", rules))
-
+    blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
+    _check(con, source, texts, parsed, [shape], "line", blank, rules)
+    _reader_rejects(con, jsonl=True, line_offset=0)
+    _rows_view(con, source)
