@@ -108,29 +108,33 @@ def add_files(new_day: Path, landing: Path) -> int:
     return len(files)
 
 
+def scan_source(con: duckdb.DuckDBPyConnection, files: list[Path], jsonl: bool) -> int:
+    """Rows of one source's files, read once: JSONL as lines (non-blank ones counted), CSV as
+    text columns; every column's length is summed so that nothing can be skipped."""
+    if not files:
+        return 0
+    if jsonl:
+        listed = "[" + ", ".join(_q(str(f)) for f in files) + "]"
+        return int(con.execute(
+            f"SELECT count(*) FILTER (WHERE trim(line) <> ''), sum(length(line)) "
+            f"FROM read_csv({listed}, columns={{'line': 'VARCHAR'}}, header=false, "
+            f"auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='', "
+            f"max_line_size={MAX_LINE_BYTES})").fetchone()[0])
+    return int(con.execute(f"SELECT count(*), sum(length(COLUMNS(*))) "
+                           f"FROM {_csv_read(files)}").fetchone()[0])
+
+
 def scan(landing: Path, memory_limit: str = "4GB", threads: int | None = None) -> dict:
-    """Read every landing file once: JSONL as lines (non-blank ones counted), CSV as text
-    columns; every column's length is summed so that nothing can be skipped."""
+    """Read every landing file once (`scan_source`), all sources."""
     config = {"memory_limit": memory_limit} | ({"threads": threads} if threads else {})
     con = duckdb.connect(config=config)
     started = time.perf_counter()
     sources = {}
     for name, source in SOURCES.items():
         files = discover(landing, source)
-        size = sum(f.stat().st_size for f in files)
-        if not files:
-            rows = 0
-        elif source.format == "jsonl":
-            listed = "[" + ", ".join(_q(str(f)) for f in files) + "]"
-            rows = con.execute(
-                f"SELECT count(*) FILTER (WHERE trim(line) <> ''), sum(length(line)) "
-                f"FROM read_csv({listed}, columns={{'line': 'VARCHAR'}}, header=false, "
-                f"auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='', "
-                f"max_line_size={MAX_LINE_BYTES})").fetchone()[0]
-        else:
-            rows = con.execute(f"SELECT count(*), sum(length(COLUMNS(*))) "
-                               f"FROM {_csv_read(files)}").fetchone()[0]
-        sources[name] = {"files": len(files), "rows": int(rows), "bytes": size}
+        rows = scan_source(con, files, source.format == "jsonl")
+        sources[name] = {"files": len(files), "rows": rows,
+                         "bytes": sum(f.stat().st_size for f in files)}
     seconds = time.perf_counter() - started
     con.close()
     return {"seconds": seconds, "rows": sum(s["rows"] for s in sources.values()),

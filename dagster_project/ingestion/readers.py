@@ -1,7 +1,7 @@
 """Read landing files into the temp view `_rows`: typed values, a reject reason, row numbers.
 
-Files of a source that share a reading (JSON lines; CSV files with the same header) are read
-in one DuckDB scan (`batches`, `read_files`); each row carries its file's index. The typed and
+New JSON-lines files of a source are read in one DuckDB scan (`batches`, `read_files`), each
+row carrying its file's index; a CSV file is read alone. The typed and
 checked rows are materialized once, in file order (temp table `_checked`); the view `_rows`
 adds each row's number within its file and the rows the reader itself rejected.
 
@@ -54,34 +54,31 @@ class _Rules(NamedTuple):
     latest: str | None  # SQL TIMESTAMP literal, or None
 
 
-def batches(source: Source, paths: list[Path], max_bytes: int = BATCH_BYTES) -> list[list[Path]]:
-    """`paths` grouped into scans, each read by one `read_files`, at most `max_bytes` a scan.
+def batches(source: Source, paths: list[Path], max_bytes: int | None = None) -> list[list[Path]]:
+    """`paths` grouped into scans, each read by one `read_files`, at most `max_bytes` a scan
+    (default BATCH_BYTES; a larger file is a scan of its own).
 
-    JSON-lines files share a scan; CSV files share one when their headers are the same. A CSV
-    file with blank lines before its header (read from an LF-only copy), an empty one or one
-    that cannot be opened is read alone.
+    JSON-lines files share scans. A CSV file is a scan of its own: DuckDB (2.0) can lose a
+    rejected row of one file in a multi-file CSV scan (seen with a quoted field cut off at the
+    end of a file, depending on the thread count), and CSV exports come in few, large files.
     """
-    open_scans: dict[object, tuple[list[Path], int]] = {}
+    max_bytes = BATCH_BYTES if max_bytes is None else max_bytes
+    if source.format == "csv":
+        return [[path] for path in paths]
     scans: list[list[Path]] = []
+    scan: list[Path] = []
+    total = 0
     for path in paths:
         try:
             size = path.stat().st_size
-            key: object = "jsonl"
-            if source.format == "csv":
-                names, blank_lines = csv_header(path)
-                key = tuple(names) if names and not blank_lines else None
         except OSError:
-            key, size = None, 0
-        if key is None:
-            scans.append([path])
-            continue
-        scan, total = open_scans.get(key, ([], 0))
+            size = 0  # gone: its scan fails and each of its files is read alone
         if scan and total + size > max_bytes:
             scans.append(scan)
             scan, total = [], 0
-        open_scans[key] = (scan + [path], total + size)
-    scans.extend(scan for scan, _ in open_scans.values())
-    return scans
+        scan.append(path)
+        total += size
+    return scans + [scan] if scan else scans
 
 
 def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path],
@@ -306,7 +303,7 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
                case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,
                case when _kind = 'OBJECT' then json_extract(line, {json_paths}) end as _j
         from (select file_index::integer as __cdp_f, line,
-                     case when json_valid(line) then json_type(line) end as _kind
+                     try(json_type(line)) as _kind  -- NULL: not valid JSON
               from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}},
                   header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
                   max_line_size={MAX_LINE_BYTES}, {_REJECTS}))"""
