@@ -38,6 +38,9 @@ from dagster_project.ingestion.sources import Source
 
 # Far above any real record, so that only a truly broken file hits it.
 MAX_LINE_BYTES = 64 * 1024 * 1024
+# DuckDB's CSV buffer defaults to 16 x max_line_size (1 GiB a file being read), which counts
+# against memory_limit and makes a multi-file scan spill (or fail) early.
+BUFFER_BYTES = 2 * MAX_LINE_BYTES
 # The unit separator never occurs in valid JSON text (control characters must be escaped).
 LINE_DELIMITER = r"E'\x1f'"
 # Bytes of files read by one scan: bounds the rows a load holds in temp tables at once.
@@ -283,7 +286,8 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         select file_index::integer as __cdp_f, *
         from read_csv({_files_sql(paths)}, columns={columns}, header=true,
             skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
-            null_padding=false, max_line_size={MAX_LINE_BYTES}, {_REJECTS})"""
+            null_padding=false, max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES},
+            {_REJECTS})"""
     _check(con, source, texts, read, missing, raw_sql, "false", rules)
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
@@ -306,7 +310,7 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
                      try(json_type(line)) as _kind  -- NULL: not valid JSON
               from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}},
                   header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
-                  max_line_size={MAX_LINE_BYTES}, {_REJECTS}))"""
+                  max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS}))"""
     shape = ("case when _kind is null then 'the line is not valid JSON' "
              f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
              "|| ', not an object' end")
