@@ -61,25 +61,6 @@ def _flag(name: str, value: str) -> bool:
     return lowered in ("true", "1", "yes")
 
 
-# dbt's DuckDB runs while the `cdp run` process (Dagster, the quality checks) is still alive: it
-# gets this share of CDP_DUCKDB_MEMORY_LIMIT, so that the two stay within the setting together.
-# The loaders' DuckDB, alone at its time (its connection closes before dbt starts), gets it all.
-DBT_MEMORY_SHARE = 0.6
-_MEMORY_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-                 "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def memory_share(limit: str, share: float) -> str:
-    """`share` of a DuckDB memory limit such as `4GB` or `512MiB`, in MB (unparsable: as is)."""
-    number = limit.strip().lower().rstrip("bikmgt ")
-    unit = limit.strip().lower()[len(number):].strip() or "b"
-    try:
-        size = float(number) * _MEMORY_UNITS[unit]
-    except (ValueError, KeyError):
-        return limit
-    return f"{max(1, int(size * share / 10**6))}MB"
-
-
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -152,7 +133,6 @@ class Settings:
             "CDP_WAREHOUSE_PATH": str(self.warehouse_path),
             "CDP_TIMEZONE": self.timezone,
             "CDP_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
-            "CDP_DBT_MEMORY_LIMIT": memory_share(self.duckdb_memory_limit, DBT_MEMORY_SHARE),
             "CDP_AS_OF": self.as_of.isoformat() if self.as_of else "",
         }
         if self.source_timezone:

@@ -1,5 +1,5 @@
 """The loader's batches: files read together give exactly what reading them one by one gives;
-a SQL error of the loader is raised, never taken for an unreadable file; dbt's memory share."""
+a SQL error of the loader is raised, never taken for an unreadable file; dbt's memory limit."""
 
 import duckdb
 import pytest
@@ -11,8 +11,9 @@ from dagster_project.ingestion.load import discover, load_source
 from dagster_project.ingestion.rules import Column
 from dagster_project.ingestion.sources import Source
 from dagster_project.ingestion.warehouse import connect
+from dagster_project.memory import dbt_memory_limit, resident_bytes, size_bytes
 from dagster_project.sample_data import generate_landing_zone
-from dagster_project.settings import Settings, memory_share
+from dagster_project.settings import Settings
 
 TABLES = [f"select * exclude (_loaded_at) from {s.table}" for s in SOURCES.values()] + [
     "select * exclude (loaded_at) from quarantine.rejected_rows",
@@ -75,11 +76,10 @@ def test_a_sql_error_of_the_loader_is_raised_not_recorded_as_an_unreadable_file(
     assert query(settings, "select count(*) from ingest.loaded_files") == [(0,)]
 
 
-def test_dbt_gets_its_share_of_the_memory_limit(tmp_path):
-    assert memory_share("4GB", 0.75) == "3000MB"
-    assert memory_share("512MiB", 0.5) == "268MB"
-    assert memory_share("lots", 0.75) == "lots"  # left for DuckDB to judge
-    settings = Settings(landing_dir=tmp_path, warehouse_path=tmp_path / "w.duckdb",
-                        duckdb_memory_limit="2GB")
-    env = settings.dbt_env()
-    assert (env["CDP_DUCKDB_MEMORY_LIMIT"], env["CDP_DBT_MEMORY_LIMIT"]) == ("2GB", "1200MB")
+def test_dbt_gets_the_memory_budget_less_what_cdp_run_holds():
+    assert (size_bytes("4GB"), size_bytes("512 MiB"), size_bytes("80%")) == (4 * 10**9, 2**29, None)
+    # 4 GB budget, 1.3 GB held by `cdp run`, 0.4 GB margin for dbt's own process: 2.3 GB.
+    assert dbt_memory_limit("4GB", held=1_300_000_000) == "2300MB"
+    assert dbt_memory_limit("4GB", held=10**10) == "1000MB"  # never under a quarter
+    assert dbt_memory_limit("lots") == "lots"  # left for DuckDB to judge
+    assert 0 < size_bytes(dbt_memory_limit("64GB")) < 64 * 10**9 - resident_bytes()

@@ -16,7 +16,7 @@ from dagster_dbt import (
 )
 
 from dagster_project.ingestion.warehouse import connect
-from dagster_project.memory import release_memory
+from dagster_project.memory import dbt_memory_limit, release_memory
 from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
@@ -91,6 +91,7 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         return
     os.environ.update(settings.dbt_env())  # absolute paths: dbt runs inside dbt/
     release_memory()  # what the loaders and quality checks freed goes back before dbt starts
+    os.environ["CDP_DBT_MEMORY_LIMIT"] = dbt_memory_limit(settings.duckdb_memory_limit)
     # dbt's unit tests check the SQL, not the data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), not in every pipeline run, as dbt advises for production.
     args = ["build", "--exclude-resource-type", "unit_test"]
