@@ -44,7 +44,7 @@ BUFFER_BYTES = 2 * MAX_LINE_BYTES
 # The unit separator never occurs in valid JSON text (control characters must be escaped).
 LINE_DELIMITER = r"E'\x1f'"
 # Bytes of files read by one scan: bounds the rows a load holds in temp tables at once.
-BATCH_BYTES = 1 << 30
+BATCH_BYTES = 512 << 20
 
 _REJECTS = "store_rejects=true, rejects_table='_rejects', rejects_scan='_rejects_scan'"
 # JSON type names for DuckDB's json_type() of a line that is not an object.
