@@ -4,13 +4,14 @@
 
     - DuckDB (duckdb__component_rounds): all var('identity_max_iterations') rounds unrolled as
       `as materialized` CTEs of the model's one query. Empty rounds cost nothing.
-    - Spark and others (default__component_rounds): an unrolled chain of CTEs cannot work there -
-      Spark inlines every CTE into its plan, and each round reads the previous one three times,
-      so the plan grows as 3^rounds. Each round is instead written to a scratch table
-      (<model>__arcs_<n>, <model>__parents_<n>, next to the model) by run_query when the model
-      is compiled for execution, stopping at the first round left with no arc; the model's CTEs
-      read those tables (rounds after it: empty). The post-hook drop_component_round_tables
-      drops them once the model is built (rounds_to_converge tells how many there are).
+    - Spark and others (default__): an unrolled chain of CTEs cannot work there - Spark inlines
+      every CTE into its plan, and each round reads the previous one three times, so the plan
+      grows as 3^rounds. Each round is instead written to a scratch table (<model>__arcs_<n>,
+      <model>__parents_<n>, next to the model) by run_query when the model is compiled for
+      execution (run_component_rounds), stopping at the first round left with no arc; the model
+      unrolls only those rounds, its CTEs reading the tables. The post-hook
+      drop_component_round_tables drops them once the model is built (rounds_to_converge tells
+      how many there are).
 
     Both give the same components, rounds_to_converge and arcs_left_after_last_round.
 -#}
@@ -57,10 +58,42 @@ select distinct half.node_id, parents.parent_id as neighbor_id
 {%- endmacro %}
 
 
-{#- The CTEs arcs_0 and, for each round n in 1..max_rounds, parents_n and arcs_n (each followed by
-    a comma), from the model's CTE `edges`. -#}
-{% macro component_rounds(max_rounds) -%}
-    {{ return(adapter.dispatch('component_rounds', 'cdp')(max_rounds)) }}
+{#- The number of rounds the model unrolls: var('identity_max_iterations') on DuckDB. Elsewhere the
+    rounds run here, each into a scratch table, up to the first that leaves no arc (at least one
+    round, at most max_rounds): the model unrolls only those (the same rounds_to_converge and
+    arcs_left_after_last_round, as later rounds would be empty). -#}
+{% macro run_component_rounds(max_rounds) -%}
+    {{ return(adapter.dispatch('run_component_rounds', 'cdp')(max_rounds)) }}
+{%- endmacro %}
+
+{% macro duckdb__run_component_rounds(max_rounds) -%}
+    {{ return(max_rounds) }}
+{%- endmacro %}
+
+{% macro default__run_component_rounds(max_rounds) -%}
+    {%- if not execute -%}
+        {{ return(max_rounds) }}
+    {%- endif -%}
+    {%- do cdp.create_component_round_table(
+        'arcs_0', cdp.component_arcs_0_sql(ref('int_identity__edges'))) -%}
+    {%- set state = namespace(rounds=0, arcs_left=cdp.component_round_rows('arcs_0')) -%}
+    {%- for round in range(1, max_rounds + 1) if round == 1 or state.arcs_left > 0 -%}
+        {%- set arcs = cdp.component_round_table('arcs_' ~ (round - 1)) -%}
+        {%- set parents = cdp.component_round_table('parents_' ~ round) -%}
+        {%- do cdp.create_component_round_table('parents_' ~ round, cdp.component_parents_sql(arcs)) -%}
+        {%- do cdp.create_component_round_table('arcs_' ~ round, cdp.component_arcs_sql(
+            '(' ~ cdp.component_half_mapped_sql(arcs, parents) ~ ')', parents)) -%}
+        {%- set state.rounds = round -%}
+        {%- set state.arcs_left = cdp.component_round_rows('arcs_' ~ round) -%}
+    {%- endfor -%}
+    {{ return(state.rounds) }}
+{%- endmacro %}
+
+
+{#- The CTEs arcs_0 and, for each round n in 1..rounds, parents_n and arcs_n (each followed by a
+    comma), from the model's CTE `edges` (DuckDB) or the scratch tables (elsewhere). -#}
+{% macro component_rounds(rounds) -%}
+    {{ return(adapter.dispatch('component_rounds', 'cdp')(rounds)) }}
 {%- endmacro %}
 
 {% macro duckdb__component_rounds(max_rounds) -%}
@@ -93,32 +126,11 @@ arcs_{{ round }} as materialized (
 {% endfor -%}
 {% endmacro %}
 
-{% macro default__component_rounds(max_rounds) %}
-    {%- set edges = ref('int_identity__edges') -%}
-    {%- set rounds_run = namespace(last=max_rounds) -%}
-    {%- if execute -%}
-        {%- do cdp.create_component_round_table('arcs_0', cdp.component_arcs_0_sql(edges)) -%}
-        {%- set rounds_run.last = 0 -%}
-        {%- set arcs_left = namespace(n=cdp.component_round_rows('arcs_0')) -%}
-        {%- for round in range(1, max_rounds + 1) if arcs_left.n > 0 -%}
-            {%- set arcs = cdp.component_round_table('arcs_' ~ (round - 1)) -%}
-            {%- set parents = cdp.component_round_table('parents_' ~ round) -%}
-            {%- do cdp.create_component_round_table('parents_' ~ round, cdp.component_parents_sql(arcs)) -%}
-            {%- do cdp.create_component_round_table('arcs_' ~ round, cdp.component_arcs_sql(
-                '(' ~ cdp.component_half_mapped_sql(arcs, parents) ~ ')', parents)) -%}
-            {%- set rounds_run.last = round -%}
-            {%- set arcs_left.n = cdp.component_round_rows('arcs_' ~ round) -%}
-        {%- endfor -%}
-    {%- endif %}
+{% macro default__component_rounds(rounds) %}
 arcs_0 as (select * from {{ cdp.component_round_table('arcs_0') }}),
-{%- for round in range(1, max_rounds + 1) %}
-{%- if round <= rounds_run.last %}
+{%- for round in range(1, rounds + 1) %}
 parents_{{ round }} as (select * from {{ cdp.component_round_table('parents_' ~ round) }}),
 arcs_{{ round }} as (select * from {{ cdp.component_round_table('arcs_' ~ round) }}),
-{%- else %}
-parents_{{ round }} as (select node_id, neighbor_id as parent_id from arcs_0 where 1 = 0),
-arcs_{{ round }} as (select node_id, neighbor_id from arcs_0 where 1 = 0),
-{%- endif %}
 {%- endfor %}
 {% endmacro %}
 

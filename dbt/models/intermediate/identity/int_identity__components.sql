@@ -34,6 +34,9 @@ select 1
 
 {{ config(materialized='table', post_hook=[assert_converged, '{{ cdp.drop_component_round_tables() }}']) }}
 
+{#- rounds to unroll: max_rounds; on Spark only those that had arcs (macros/identity_components.sql) -#}
+{%- set rounds = cdp.run_component_rounds(max_rounds) %}
+
 with
 
 nodes as (
@@ -48,15 +51,15 @@ edges as (
 
 ),
 
-{{ cdp.component_rounds(max_rounds) }}
+{{ cdp.component_rounds(rounds) }}
 
-roots_{{ max_rounds }} as {{ cdp.materialized_cte() }} (
+roots_{{ rounds }} as {{ cdp.materialized_cte() }} (
 
     select node_id, parent_id as component_id
-    from parents_{{ max_rounds }}
+    from parents_{{ rounds }}
 
 ),
-{% for round in range(max_rounds - 1, 0, -1) %}
+{% for round in range(rounds - 1, 0, -1) %}
 
 roots_{{ round }} as {{ cdp.materialized_cte() }} (
 
@@ -69,7 +72,7 @@ roots_{{ round }} as {{ cdp.materialized_cte() }} (
 {% endfor %}
 
 round_arcs as (
-{% for round in range(0, max_rounds + 1) %}
+{% for round in range(0, rounds + 1) %}
     select {{ round }} as round, count(*) as arcs from arcs_{{ round }}
     {% if not loop.last %}union all{% endif %}
 {%- endfor %}
@@ -80,7 +83,7 @@ convergence as (
 
     select
         min(round) filter (where arcs = 0) as rounds_to_converge,
-        max(arcs) filter (where round = {{ max_rounds }}) as arcs_left_after_last_round
+        max(arcs) filter (where round = {{ rounds }}) as arcs_left_after_last_round
 
     from round_arcs
 
