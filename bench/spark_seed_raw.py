@@ -7,8 +7,8 @@ Every table of the schemas raw, ingest and quarantine is exported with DuckDB's 
 then created in the Spark catalog (same schema, table and column names) as a managed Parquet
 table by `create table s.t using parquet as select * from parquet.<file>`. DuckDB's naive
 TIMESTAMP columns arrive as Spark TIMESTAMP_NTZ (Parquet isAdjustedToUTC=false), the exact
-counterpart; `--timestamps ltz` casts them to Spark TIMESTAMP instead (UTC session), to check
-that the models work on both.
+counterpart; `--timestamps ltz` casts them to Spark TIMESTAMP instead (UTC session), as the
+Spark loader writes them. The dbt models give the same marts from either.
 """
 
 from __future__ import annotations
