@@ -1,0 +1,1 @@
+"""Engines: where the pipeline loads and builds (DuckDB, the default, or Spark)."""
