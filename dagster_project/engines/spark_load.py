@@ -57,6 +57,16 @@ _JSON_KIND = ("case when json_array_length(line) is not null then 'array' "
               "when trim(line) like '\"%' then 'string' else 'number' end")
 
 
+def child_env(settings: Settings) -> dict[str, str]:
+    """The loader child's environment: this one, with the settings it must agree on."""
+    import os
+
+    env = {**os.environ, **settings.dbt_env()}
+    env["CDP_ENGINE"] = "spark"
+    env["CDP_SPARK_DIR"] = str(settings.spark_dir)
+    return env
+
+
 def session(settings: Settings):
     from pyspark.sql import SparkSession
 
