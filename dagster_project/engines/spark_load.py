@@ -23,8 +23,11 @@ the row, and names a malformed CSV row by its field count rather than DuckDB's e
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import re
 import sys
+import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,11 +88,12 @@ def raw_ddl(source: Source) -> str:
             "partitioned by (_file_key)")
 
 
-def _file_names(spark, todo: dict, settings: Settings):
-    """(_uri, _file): Spark's `_metadata.file_path` of each file (Hadoop's URI spelling) and
-    its path relative to the landing zone, to join on (no Python per row)."""
+def _file_names(spark, todo: dict, settings: Settings, copies: dict):
+    """(_uri, _file): Spark's `_metadata.file_path` of each file read (Hadoop's URI spelling)
+    and the landing file's path relative to the landing zone, to join on (no Python per row)."""
     hadoop_path = spark._jvm.org.apache.hadoop.fs.Path
-    pairs = [("file:" + hadoop_path(str(path)).toUri().toString(), rel)
+    read_as = {original: copy for copy, original in copies.items() if copy is not None}
+    pairs = [("file:" + hadoop_path(str(read_as.get(path, path))).toUri().toString(), rel)
              for rel, (path, _stat, _digest) in todo.items()]
     return spark.createDataFrame(pairs, "_uri string, _file string")
 
@@ -114,6 +118,43 @@ def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra: li
 def _numbered(view: str) -> str:
     return (f"select *, row_number() over (partition by _uri order by _id) as _n "
             f"from {view}")
+
+
+_LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
+
+
+def _needs_copy(path: Path) -> bool:
+    """Spark's CSV reader takes one line end per file and chokes on blank lines before the
+    header: a file with CRLF line ends (maybe mixed with LF) or such blank lines is read from
+    a copy. (Bytes are scanned in C; the SHA-256 of the ledger reads the file anyway.)"""
+    if csv_header(path)[1]:
+        return True
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        carry = b""
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"\r\n" in carry + block[:1] or b"\r\n" in block:
+                return True
+            carry = block[-1:]
+    return False
+
+
+def _copy(path: Path, folder: Path) -> Path:
+    """`path` decompressed, CRLF turned into LF and blank lines before the header dropped (the
+    header's row numbers are counted after those lines, so no row changes its number)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    copy = folder / f"{len(list(folder.iterdir()))}_{path.name.removesuffix('.gz')}"
+    with opener(path, "rb") as src, open(copy, "wb") as dst:
+        carry, first = b"", True
+        for block in iter(lambda: src.read(1 << 20), b""):
+            block = carry + block
+            carry = b"\r" if block.endswith(b"\r") else b""
+            block = block[:len(block) - len(carry)].replace(b"\r\n", b"\n")
+            if first:
+                block, first = block[_LEADING_BLANK_LINES.match(block).end():], False
+            dst.write(block)
+        dst.write(carry)
+    return copy
 
 
 def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, latest: str):
@@ -184,8 +225,10 @@ def _readable(spark, path: Path) -> str | None:
         spark.read.text(str(path)).count()
         return None
     except Exception as exc:  # noqa: BLE001 - any reader failure makes the file unreadable
-        text = str(exc).strip().splitlines()
-        return (text[0] if text else type(exc).__name__).replace(str(path), path.name)
+        text = str(exc)
+        causes = re.findall(r"Caused by: [\w.$]+: (.+)", text)  # the JVM's root cause
+        first = causes[-1] if causes else (text.strip().splitlines() or [type(exc).__name__])[0]
+        return first.strip().replace(str(path), path.name)
 
 
 def _drop_partitions(spark, table: str, keys: list[str]) -> None:
@@ -241,8 +284,27 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         _drop_partitions(spark, source.table, list(key.values()))
         _drop_partitions(spark, "quarantine.rejected_rows", list(qkey.values()))
         paths = [todo[rel][0] for rel in todo]
+        scratch = tempfile.TemporaryDirectory(prefix="copies-", dir=settings.spark_dir)
+        copies: dict = {None: Path(scratch.name)}
+
+        def check(paths: list[Path]):
+            """The checked rows of `paths` (cached) and their counts per file; runs the job."""
+            frame = _read_all(spark, source, paths, settings, latest, copies) if paths else None
+            if frame is None:
+                return None, []
+            names = _file_names(spark, todo, settings, copies)
+            frame = (frame.join(F.broadcast(names), "_uri")
+                     .withColumn("_file_key", F.md5("_file")).persist())
+            try:
+                return frame, frame.groupBy("_file").agg(
+                    F.count(F.when(F.col("_reason").isNull(), 1)).alias("a"),
+                    F.count(F.when(F.col("_reason").isNotNull(), 1)).alias("r")).collect()
+            except Exception:
+                frame.unpersist()
+                raise
+
         try:
-            checked = _read_all(spark, source, paths, settings, latest)
+            checked, counts = check(paths)
         except Exception:  # noqa: BLE001 - find the unreadable files, then read the others
             broken = {p: e for p in paths if (e := _readable(spark, p))}
             if not broken:
@@ -251,17 +313,12 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                 rel = path.relative_to(settings.landing_dir).as_posix()
                 results[rel].error = f"the file cannot be read: {error}"
                 results[rel].rows_rejected = results[rel].rows_read = 1
-            rest = [p for p in paths if p not in broken]
-            checked = _read_all(spark, source, rest, settings, latest) if rest else None
+            checked, counts = check([p for p in paths if p not in broken])
+        for row in counts:
+            result = results[row["_file"]]
+            result.rows_accepted, result.rows_rejected = row["a"], row["r"]
+            result.rows_read = row["a"] + row["r"]
         if checked is not None:
-            checked = (checked.join(F.broadcast(_file_names(spark, todo, settings)), "_uri")
-                       .withColumn("_file_key", F.md5("_file")).persist())
-            for row in checked.groupBy("_file").agg(
-                    F.count(F.when(F.col("_reason").isNull(), 1)).alias("a"),
-                    F.count(F.when(F.col("_reason").isNotNull(), 1)).alias("r")).collect():
-                result = results[row["_file"]]
-                result.rows_accepted, result.rows_rejected = row["a"], row["r"]
-                result.rows_read = row["a"] + row["r"]
             names = ", ".join(c.name for c in source.columns)
             checked.createOrReplaceTempView("_checked")
             spark.sql(f"insert into {source.table} select {names}, _file, _n, "
@@ -273,6 +330,7 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                       f"md5(concat({SPARK.lit(source.name + ':')}, _file)) from _checked "
                       "where _reason is not null")
             checked.unpersist()
+        scratch.cleanup()
         errors = [(source.name, r.file, None, r.error, None, loaded_at, qkey[r.file])
                   for r in results.values() if r.error]
         if errors:
@@ -297,11 +355,18 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
     return report
 
 
-def _read_all(spark, source: Source, paths: list[Path], settings: Settings, latest: str):
+def _read_all(spark, source: Source, paths: list[Path], settings: Settings, latest: str,
+              copies: dict[Path, Path]):
+    """The checked rows of `paths`; `copies` gets (copy -> original) for files read from a copy
+    (made in the folder `copies` names under key None)."""
     if source.format == "jsonl":
         return _read_jsonl(spark, source, paths, settings, latest)
     groups: dict[tuple[str, ...], list[Path]] = {}
     for path in paths:
+        if _needs_copy(path):
+            copy = _copy(path, copies[None])
+            copies[copy] = path
+            path = copy
         groups.setdefault(tuple(csv_header(path)[0]), []).append(path)
     frames = [f for paths in groups.values()
               if (f := _read_csv(spark, source, paths, settings, latest)) is not None]
