@@ -1,6 +1,7 @@
 """Parity (issue 9): one generated landing zone built by `cdp run` on DuckDB and on Spark gives
 the same loads (rows read, accepted, rejected per source; the same rejected rows) and the same
-marts (row counts and every numeric column's sum, within rounding).
+marts (row counts and every numeric column's sum within rounding, then row by row with
+tests/mart_parity.py).
 
 Spark's marts are compared through the snapshot each run publishes (a DuckDB file either way).
 Skipped with the reason when Java or pyspark is missing.
@@ -12,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import run_cdp
+from mart_parity import compare_marts
 from test_spark_engine import needs_spark
 
 from dagster_project.engines import SparkEngine
@@ -92,3 +94,6 @@ def test_duckdb_and_spark_build_the_same_marts(tmp_path):
     spark = mart_figures(runs["spark"] / "marts_snapshot.duckdb")
     assert len(duck) >= 10 and all(f["rows"] > 0 for f in duck.values())
     assert differences(duck, spark) == []
+    with (duckdb.connect(str(runs["duckdb"] / "marts_snapshot.duckdb"), read_only=True) as a,
+          duckdb.connect(str(runs["spark"] / "marts_snapshot.duckdb"), read_only=True) as b):
+        assert compare_marts(a, b) == []  # row by row (tests/mart_parity.py)

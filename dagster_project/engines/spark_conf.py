@@ -28,6 +28,5 @@ def spark_conf(spark_dir: Path, driver_memory: str = DEFAULT_DRIVER_MEMORY) -> d
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "2",  # 200 by default: far too many for one machine
         "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": driver_memory,
     }

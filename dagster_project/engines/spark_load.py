@@ -73,7 +73,8 @@ def child_env(settings: Settings) -> dict[str, str]:
 def session(settings: Settings):
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("cdp-load")
+    builder = SparkSession.builder.appName("cdp-load").config("spark.ui.showConsoleProgress",
+                                                               "false")
     for key, value in spark_conf(settings.spark_dir, settings.spark_driver_memory).items():
         builder = builder.config(key, value)
     spark = builder.enableHiveSupport().getOrCreate()

@@ -70,6 +70,15 @@
 {%- endmacro %}
 
 
+{#- Spark: like DuckDB's, the names as an array read once (an uncorrelated scalar subquery). -#}
+{% macro spark__channel_name_matches(value, lookup, name_column) -%}
+    coalesce(arrays_overlap(
+        split({{ value }}, '[.]'),
+        (select collect_list({{ name_column }}) from {{ lookup }})
+    ), false)
+{%- endmacro %}
+
+
 {#- Paid medium of marts.md: the whole medium matches ^(.*cp.*|ppc|paid.*)$. False when NULL. -#}
 {% macro is_paid_medium(medium) -%}
     {{ return(adapter.dispatch('is_paid_medium', 'cdp')(medium)) }}

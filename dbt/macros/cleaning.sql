@@ -18,6 +18,12 @@
     trim({{ col }})
 {%- endmacro %}
 
+{#- Spark (Java regex; backslashes doubled in a Spark SQL string): the same characters as DuckDB's
+    RE2 `\s` (tab, newline, form feed, carriage return, space) plus \p{Z} and the BOM. -#}
+{% macro spark__trim_whitespace(col) -%}
+    regexp_replace({{ col }}, '^[\\t\\n\\f\\r\\p{Z}\\x{FEFF}]+|[\\t\\n\\f\\r\\p{Z}\\x{FEFF}]+$', '')
+{%- endmacro %}
+
 {% macro duckdb__trim_whitespace(col) -%}
     regexp_replace({{ col }}, '^[\s\p{Z}\x{FEFF}]+|[\s\p{Z}\x{FEFF}]+$', '', 'g')
 {%- endmacro %}

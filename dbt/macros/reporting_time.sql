@@ -68,15 +68,16 @@
 {%- endmacro %}
 
 
-{#- a / b, NULL when b is 0 or NULL (rates, averages: a zero denominator gives NULL). -#}
+{#- a / b, NULL when b is 0 or NULL (rates, averages: a zero denominator gives NULL). A DOUBLE on every
+    engine (as_double: Spark would divide `1.0 * a` as a DECIMAL rounded to 6 places). -#}
 {% macro safe_divide(numerator, denominator) -%}
-    ({{ numerator }}) / nullif(({{ denominator }}), 0)
+    {{ cdp.as_double('(' ~ numerator ~ ')') }} / nullif(({{ denominator }}), 0)
 {%- endmacro %}
 
 
 {#- Net Promoter Score, -100..100, from promoter and detractor counts among n scored responses; NULL when n = 0. -#}
 {% macro nps(promoters, detractors, n) -%}
-    (100.0 * (({{ promoters }}) - ({{ detractors }})) / nullif(({{ n }}), 0))
+    ({{ cdp.as_double('100.0 * ((' ~ promoters ~ ') - (' ~ detractors ~ '))') }} / nullif(({{ n }}), 0))
 {%- endmacro %}
 
 
@@ -87,22 +88,23 @@
 {% macro nps_ci_half_width(promoters, detractors, n) -%}
     (1.96 * 100.0 * sqrt(greatest(
         (
-            (1.0 * ({{ promoters }}) / nullif(({{ n }}), 0))
-            + (1.0 * ({{ detractors }}) / nullif(({{ n }}), 0))
-            - power((1.0 * (({{ promoters }}) - ({{ detractors }})) / nullif(({{ n }}), 0)), 2)
+            ({{ cdp.as_double('1.0 * (' ~ promoters ~ ')') }} / nullif(({{ n }}), 0))
+            + ({{ cdp.as_double('1.0 * (' ~ detractors ~ ')') }} / nullif(({{ n }}), 0))
+            - power(({{ cdp.as_double('1.0 * ((' ~ promoters ~ ') - (' ~ detractors ~ '))') }} / nullif(({{ n }}), 0)), 2)
         ) / nullif(({{ n }}), 0),
         0
     )))
 {%- endmacro %}
 
 
-{#- Seconds from start_ts to end_ts (naive-UTC timestamps), at full (microsecond) precision, as a DOUBLE; NULL when either is NULL. -#}
+{#- Seconds from start_ts to end_ts (naive-UTC timestamps), at full (microsecond) precision, as a DOUBLE; NULL when either is NULL.
+    (Spark: the cast keeps the division out of DECIMAL arithmetic.) -#}
 {% macro seconds_between(start_ts, end_ts) -%}
     {{ return(adapter.dispatch('seconds_between', 'cdp')(start_ts, end_ts)) }}
 {%- endmacro %}
 
 {% macro default__seconds_between(start_ts, end_ts) -%}
-    ((unix_micros({{ end_ts }}) - unix_micros({{ start_ts }})) / 1000000.0)
+    (cast(unix_micros({{ end_ts }}) - unix_micros({{ start_ts }}) as double) / 1000000.0)
 {%- endmacro %}
 
 {% macro duckdb__seconds_between(start_ts, end_ts) -%}

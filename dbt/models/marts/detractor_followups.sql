@@ -105,10 +105,10 @@ final as (
         first_followups.followup_ticket_id,
         {{ seconds_between('detractor_responses.submitted_at', 'first_followups.followed_up_at') }}
             / 86400.0 as days_to_follow_up,
-        as_of.as_of_date - {{ to_local_date('detractor_responses.submitted_at') }} as days_since_submitted,
+        {{ days_between(to_local_date('detractor_responses.submitted_at'), 'as_of.as_of_date') }} as days_since_submitted,
         case
             when first_followups.followed_up_at is not null then 'closed'
-            when as_of.as_of_date - {{ to_local_date('detractor_responses.submitted_at') }} > 10 then 'overdue'
+            when {{ days_between(to_local_date('detractor_responses.submitted_at'), 'as_of.as_of_date') }} > 10 then 'overdue'
             else 'open'
         end as status
 

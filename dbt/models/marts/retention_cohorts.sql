@@ -68,7 +68,7 @@ activity as (
 
     select
         cohort_month,
-        cast(datediff('month', cohort_month, order_month) as integer) as months_since_first_order,
+        cast({{ months_between_month_starts('cohort_month', 'order_month') }} as integer) as months_since_first_order,
         count(*) as active_customers
 
     from cohorts

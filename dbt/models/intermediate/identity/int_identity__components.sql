@@ -32,7 +32,7 @@ select 1
 {% endraw %}
 {% endset %}
 
-{{ config(materialized='table', post_hook=[assert_converged]) }}
+{{ config(materialized='table', post_hook=[assert_converged, '{{ cdp.drop_component_round_tables() }}']) }}
 
 with
 
@@ -48,52 +48,9 @@ edges as (
 
 ),
 
--- both directions of every edge (self-loops dropped)
-arcs_0 as materialized (
+{{ cdp.component_rounds(max_rounds) }}
 
-    select from_node_id as node_id, to_node_id as neighbor_id
-    from edges
-    where from_node_id <> to_node_id
-
-    union all
-
-    select to_node_id, from_node_id
-    from edges
-    where from_node_id <> to_node_id
-
-),
-{% for round in range(1, max_rounds + 1) %}
-
-parents_{{ round }} as materialized (
-
-    select node_id, least(node_id, min(neighbor_id)) as parent_id
-    from arcs_{{ round - 1 }}
-    group by node_id
-
-),
-
--- two joins in two steps: one three-way join lets the optimizer pair the parents first
-half_mapped_{{ round }} as materialized (
-
-    select parents.parent_id as node_id, arcs.neighbor_id
-    from arcs_{{ round - 1 }} as arcs
-    inner join parents_{{ round }} as parents
-        on arcs.node_id = parents.node_id
-
-),
-
-arcs_{{ round }} as materialized (
-
-    select distinct half.node_id, parents.parent_id as neighbor_id
-    from half_mapped_{{ round }} as half
-    inner join parents_{{ round }} as parents
-        on half.neighbor_id = parents.node_id
-    where half.node_id <> parents.parent_id
-
-),
-{% endfor %}
-
-roots_{{ max_rounds }} as materialized (
+roots_{{ max_rounds }} as {{ cdp.materialized_cte() }} (
 
     select node_id, parent_id as component_id
     from parents_{{ max_rounds }}
@@ -101,7 +58,7 @@ roots_{{ max_rounds }} as materialized (
 ),
 {% for round in range(max_rounds - 1, 0, -1) %}
 
-roots_{{ round }} as materialized (
+roots_{{ round }} as {{ cdp.materialized_cte() }} (
 
     select parents.node_id, coalesce(later.component_id, parents.parent_id) as component_id
     from parents_{{ round }} as parents

@@ -156,8 +156,8 @@ final as (
         from_value,
         to_type,
         to_value,
-        hash(from_type || ':' || from_value) as from_node_id,
-        hash(to_type || ':' || to_value) as to_node_id,
+        {{ cdp.node_hash("from_type || ':' || from_value") }} as from_node_id,
+        {{ cdp.node_hash("to_type || ':' || to_value") }} as to_node_id,
         sum(records) as source_records
 
     from edge_records

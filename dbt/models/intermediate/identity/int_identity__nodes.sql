@@ -133,7 +133,7 @@ final as (
         identifier_type,
         identifier_value,
         identifier_type || ':' || identifier_value as node_key,
-        hash(identifier_type || ':' || identifier_value) as node_id,
+        {{ cdp.node_hash("identifier_type || ':' || identifier_value") }} as node_id,
         case min(linked_by_priority)
             {%- for rule in linked_by_rules %}
             when {{ loop.index }} then '{{ rule }}'

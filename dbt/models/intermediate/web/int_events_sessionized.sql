@@ -5,7 +5,7 @@
 -- A view: customers are taken from the identity graph of this build, so a late identity link
 -- re-attributes earlier events.
 
-{{ config(materialized='view') }}
+{# materialized: the intermediate folder's, a view (a table on Spark: dbt_project.yml) #}
 
 with
 

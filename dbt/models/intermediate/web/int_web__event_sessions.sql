@@ -15,7 +15,7 @@
 -- lookback window can miss it. Narrow on purpose: the window passes sort every event.
 
 {{ config(
-    materialized='incremental',
+    materialized=cdp.events_materialization(),
     unique_key='anonymous_id',
     incremental_strategy='delete+insert',
 ) }}
@@ -86,9 +86,9 @@ numbered as (
     select
         *,
         sum(is_session_start) over device_timeline as session_number,
-        last_value(case when is_session_start = 1 then message_id end ignore nulls)
+        {{ cdp.last_value_ignore_nulls('case when is_session_start = 1 then message_id end') }}
             over device_timeline as session_first_message_id,
-        last_value(case when is_session_start = 1 then event_seq end ignore nulls)
+        {{ cdp.last_value_ignore_nulls('case when is_session_start = 1 then event_seq end') }}
             over device_timeline as session_start_seq
 
     from flagged

@@ -8,7 +8,7 @@
 -- deleted by the pre-hook. `cdp run --full-refresh` rebuilds it from raw.
 
 {{ config(
-    materialized='incremental',
+    materialized=cdp.events_materialization(),
     unique_key='message_id',
     incremental_strategy='delete+insert',
     pre_hook="{{ delete_vanished_events(source('raw', 'web_events')) }}",
