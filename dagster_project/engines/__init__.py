@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol
 
@@ -88,8 +89,28 @@ class SparkEngine:
     def warehouse_dir(settings: Settings) -> Path:
         return Path(settings.spark_dir) / "warehouse"
 
-    def load(self, source: Source, settings: Settings, progress: Progress = None) -> LoadReport:
-        return self.load_many([source], settings, progress)[0]
+    def load(self, source: Source, settings: Settings, progress: Progress = None, *,
+             run_id: str | None = None, batch: tuple[Source, ...] = ()) -> LoadReport:
+        """Load `source`. With a run id, the first raw step of a run loads every source of
+        `batch` (the run's raw steps) in the same JVM and leaves their reports for their own
+        steps, which then return at once: one JVM start per run instead of one per source."""
+        if not run_id:
+            return self.load_many([source], settings, progress)[0]
+        folder = settings.spark_dir / "runs" / run_id
+        ready = folder / f"{source.name}.json"
+        if ready.exists():
+            report = _report(json.loads(ready.read_text()))
+            ready.unlink()
+            if progress:
+                progress(f"  {source.name}: loaded with the run's first raw step "
+                         f"({report.files_loaded} file(s))")
+            return report
+        others = [s for s in batch if s.name != source.name]
+        reports = self.load_many([source, *others], settings, progress)
+        folder.mkdir(parents=True, exist_ok=True)
+        for report in reports[1:]:
+            (folder / f"{report.source}.json").write_text(json.dumps(asdict(report)))
+        return reports[0]
 
     def load_many(self, sources: list[Source], settings: Settings,
                   progress: Progress = None) -> list[LoadReport]:

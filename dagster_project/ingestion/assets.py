@@ -18,6 +18,15 @@ _TOTALS_SQL = ("select (select count(*) from {}), (select count(*) from "
                "quarantine.rejected_rows where source = ?)")
 
 
+def _raw_sources_of_run(context: dg.AssetExecutionContext) -> tuple[Source, ...]:
+    """The sources whose raw step this run executes (a Spark run loads them in one JVM)."""
+    steps = {node.name for node in context.job_def.nodes}
+    chosen = context.run.step_keys_to_execute
+    if chosen is not None:
+        steps &= set(chosen)
+    return tuple(s for s in SOURCES.values() if f"raw__{s.name}" in steps)
+
+
 def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", source.name])
 
@@ -45,7 +54,8 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                                                              [source.name]).fetchone()
         else:  # the engine's own loader, then its tables read through DuckDB
             chosen = engine.get(settings)
-            report = chosen.load(source, settings, progress=context.log.info)
+            report = chosen.load(source, settings, progress=context.log.info,
+                                 run_id=context.run_id, batch=_raw_sources_of_run(context))
             with chosen.reader(settings) as con:
                 accepted_total, rejected_total = con.execute(_TOTALS_SQL.format(source.table),
                                                              [source.name]).fetchone()
