@@ -17,7 +17,7 @@ from test_hostile_inputs import assert_outcome
 from dagster_project.engines import SparkEngine
 from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.ingestion import SOURCES
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import DBT_PROJECT_DIR, Settings, SettingsError
 
 
 def spark_missing() -> str | None:
@@ -51,6 +51,21 @@ def on_spark(case):
               for duck, spark in READER_REASONS.items() if r.reason.startswith(duck)), r)
         for r in case.rejected)
     return dataclasses.replace(case, rejected=rejected)
+
+
+def test_engine_settings(tmp_path):
+    env = {"CDP_WAREHOUSE_PATH": str(tmp_path / "w.duckdb")}
+    duck = Settings.from_env(env)
+    assert duck.engine == "duckdb" and "CDP_ENGINE" not in duck.dbt_env()  # fingerprint as before
+    spark = Settings.from_env({**env, "CDP_ENGINE": "Spark"})
+    assert (spark.engine, spark.spark_dir) == ("spark", tmp_path / "spark")
+    assert spark.dbt_env()["CDP_ENGINE"] == "spark"
+    assert spark.dbt_env()["CDP_SPARK_DIR"] == str(tmp_path / "spark")
+    assert Settings.from_env({**env, "CDP_SPARK_DIR": "/srv/spark"}).spark_dir == Path("/srv/spark")
+    with pytest.raises(SettingsError, match="CDP_ENGINE='flink' is not an engine: use duckdb"):
+        Settings.from_env({**env, "CDP_ENGINE": "flink"})
+    with pytest.raises(SettingsError, match="CDP_SPARK_DRIVER_MEMORY='lots' is not a JVM memory"):
+        Settings.from_env({**env, "CDP_SPARK_DRIVER_MEMORY": "lots"})
 
 
 def test_dbt_spark_target_uses_the_one_spark_conf(tmp_path):
