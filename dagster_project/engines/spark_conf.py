@@ -28,5 +28,8 @@ def spark_conf(spark_dir: Path, driver_memory: str = DEFAULT_DRIVER_MEMORY) -> d
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "2",  # 200 by default: far too many for one machine
         "spark.ui.enabled": "false",
+        # No progress bar: dagster-dbt reads dbt's JSON log lines from stdout merged with stderr,
+        # and the bar's carriage-return updates glue onto those lines and corrupt them.
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": driver_memory,
     }

@@ -73,8 +73,7 @@ def child_env(settings: Settings) -> dict[str, str]:
 def session(settings: Settings):
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("cdp-load").config("spark.ui.showConsoleProgress",
-                                                               "false")
+    builder = SparkSession.builder.appName("cdp-load")
     for key, value in spark_conf(settings.spark_dir, settings.spark_driver_memory).items():
         builder = builder.config(key, value)
     spark = builder.enableHiveSupport().getOrCreate()
