@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
 from dagster_project.orchestration.jobs import daily_job, reload_jobs
 from dagster_project.orchestration.schedules import daily_schedule
@@ -17,6 +18,6 @@ defs = dg.Definitions(
     jobs=[daily_job, *reload_jobs],
     schedules=[daily_schedule],
     sensors=[landing_zone_sensor, run_failure_record],
-    resources={"dbt": dbt_resource},
+    resources={"dbt": dbt_resource, "engine": EngineResource()},
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
 )

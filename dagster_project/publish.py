@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from dagster_project.engines import get_engine
 from dagster_project.settings import Settings, get_settings
 from dagster_project.transform.assets import cdp_dbt_models
 
@@ -42,10 +43,12 @@ def publish_snapshot(settings: Settings) -> Path:
     try:
         with duckdb.connect(str(tmp)) as con:
             con.execute("set TimeZone = 'UTC'")
-            con.execute("attach ? as wh (read_only)", [str(settings.warehouse_path)])
+            get_engine(settings).attach(con, settings, "wh")  # DuckDB: the warehouse file
             tables = [r[0] for r in con.execute(
                 "select table_name from duckdb_tables() where database_name = 'wh' "
-                "and schema_name = 'marts' order by table_name").fetchall()]
+                "and schema_name = 'marts' union select view_name from duckdb_views() "
+                "where database_name = 'wh' and schema_name = 'marts' "
+                "order by 1").fetchall()]
             if not tables:
                 raise RuntimeError(f"the warehouse {settings.warehouse_path} has no marts")
             con.execute("create schema marts; create schema meta")
@@ -58,7 +61,8 @@ def publish_snapshot(settings: Settings) -> Path:
                         "timezone varchar, warehouse varchar)")
             con.execute("insert into meta.snapshot values (?, ?, ?, ?)",
                         [datetime.now(UTC).replace(tzinfo=None), as_of, settings.timezone,
-                         str(settings.warehouse_path)])
+                         str(settings.warehouse_path if settings.engine == "duckdb"
+                             else settings.spark_dir)])
             con.execute("create table meta.snapshot_tables (table_name varchar, row_count bigint)")
             for table in tables:
                 con.execute(f"insert into meta.snapshot_tables select ?, count(*) from "

@@ -7,6 +7,7 @@ loaders, dbt (which runs with `dbt/` as its working directory) and the page agre
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -61,6 +62,24 @@ def _flag(name: str, value: str) -> bool:
     return lowered in ("true", "1", "yes")
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def _engine(value: str) -> str:
+    engine = value.strip().lower()
+    if engine not in ENGINES:
+        raise SettingsError(f"CDP_ENGINE={value!r} is not an engine: use duckdb (the default) "
+                            "or spark")
+    return engine
+
+
+def _memory(value: str) -> str:
+    if not re.fullmatch(r"[0-9]+[kKmMgGtT]", value.strip()):
+        raise SettingsError(f"CDP_SPARK_DRIVER_MEMORY={value!r} is not a JVM memory size "
+                            "(e.g. 2g or 512m)")
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -79,11 +98,18 @@ class Settings:
     snapshot_path: Path | None = None
     show_personal_data: bool = False
     app_password: str | None = field(default=None, repr=False)
+    # The engine that loads and builds (README "Scaling out"): duckdb, or spark with its tables,
+    # Derby metastore and logs under spark_dir (default: `spark/` beside the warehouse).
+    engine: str = "duckdb"
+    spark_dir: Path | None = None
+    spark_driver_memory: str = "2g"
 
     def __post_init__(self) -> None:
         if self.snapshot_path is None:
             object.__setattr__(self, "snapshot_path",
                                Path(self.warehouse_path).parent / "marts_snapshot.duckdb")
+        if self.spark_dir is None:
+            object.__setattr__(self, "spark_dir", Path(self.warehouse_path).parent / "spark")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -119,6 +145,9 @@ class Settings:
             show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
                                      env.get("CDP_SHOW_PERSONAL_DATA") or "false"),
             app_password=env.get("CDP_APP_PASSWORD") or None,
+            engine=_engine(env.get("CDP_ENGINE") or "duckdb"),
+            spark_dir=_path(env["CDP_SPARK_DIR"]) if env.get("CDP_SPARK_DIR") else None,
+            spark_driver_memory=_memory(env.get("CDP_SPARK_DRIVER_MEMORY") or "2g"),
         )
 
     @property
@@ -137,6 +166,10 @@ class Settings:
         }
         if self.source_timezone:
             env["CDP_SOURCE_TIMEZONE"] = self.source_timezone
+        if self.engine != "duckdb":  # the DuckDB environment (and build fingerprint) as before
+            env["CDP_ENGINE"] = self.engine
+            env["CDP_SPARK_DIR"] = str(self.spark_dir)
+            env["CDP_SPARK_DRIVER_MEMORY"] = self.spark_driver_memory
         return env
 
 

@@ -12,8 +12,8 @@ import os
 
 import duckdb
 
+from dagster_project.engines import get_engine
 from dagster_project.ingestion import SOURCES
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.orchestration.failures import failures_path, last_failure
 from dagster_project.settings import Settings
 
@@ -79,12 +79,16 @@ def _dagster_line() -> str | None:
 
 def status_lines(settings: Settings) -> tuple[int, list[str]]:
     """The exit code and the lines to print."""
-    lines = [f"cdp status: warehouse {settings.warehouse_path}"]
-    if not settings.warehouse_path.is_file():
+    engine = get_engine(settings)
+    if engine.name != "duckdb":
+        lines = [f"cdp status: {engine.name} tables in {settings.spark_dir}"]
+    else:
+        lines = [f"cdp status: warehouse {settings.warehouse_path}"]
+    if engine.name == "duckdb" and not settings.warehouse_path.is_file():
         lines.append("  no warehouse yet: run `cdp run` first")
         return 1, lines
     try:
-        with connect(settings, read_only=True) as con:
+        with engine.reader(settings) as con:
             lines += _warehouse_lines(con)
     except duckdb.IOException as exc:
         lines.append(f"  cannot read it now (a run in progress holds it?): {exc}")

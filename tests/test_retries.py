@@ -8,6 +8,7 @@ import time
 import dagster as dg
 from conftest import query, write
 
+from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
 from dagster_project.orchestration.retries import backoff_seconds
 
@@ -44,7 +45,8 @@ def test_a_locked_warehouse_is_retried_until_the_lock_is_gone(settings, monkeypa
         try:
             assert holder.stdout.readline().strip() == "locked"
             run = threading.Thread(target=lambda: outcome.update(result=dg.materialize(
-                [contacts], instance=instance, raise_on_error=False)))
+                [contacts], instance=instance, raise_on_error=False,
+                resources={"engine": EngineResource()})))
             run.start()
             # Release the lock once the step has failed on it and is waiting for its retry.
             deadline = time.monotonic() + 60

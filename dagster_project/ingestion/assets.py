@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
 from dagster_project.ingestion.sources import Source
@@ -13,6 +14,19 @@ RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
 REJECTED_RATE_CHECK = "rejected_rows_under_limit"
 
 
+_TOTALS_SQL = ("select (select count(*) from {}), (select count(*) from "
+               "quarantine.rejected_rows where source = ?)")
+
+
+def _raw_sources_of_run(context: dg.AssetExecutionContext) -> tuple[Source, ...]:
+    """The sources whose raw step this run executes (a Spark run loads them in one JVM)."""
+    steps = {node.name for node in context.job_def.nodes}
+    chosen = context.run.step_keys_to_execute
+    if chosen is not None:
+        steps &= set(chosen)
+    return tuple(s for s in SOURCES.values() if f"raw__{s.name}" in steps)
+
+
 def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", source.name])
 
@@ -20,7 +34,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
         key=key,
         group_name="raw",
         description=f"{source.description} Files: `{source.folder}/{' | '.join(source.patterns)}`.",
-        kinds={"duckdb"},
+        kinds={"duckdb", "spark"},
         owners=["team:data-engineering"],
         check_specs=[
             dg.AssetCheckSpec(RECONCILE_CHECK, asset=key, blocking=True,
@@ -31,13 +45,20 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                                           "check warns (severity WARN) and the run goes on."),
         ],
     )
-    def load(context: dg.AssetExecutionContext):
+    def load(context: dg.AssetExecutionContext, engine: EngineResource):
         settings = get_settings()
-        with open_warehouse(context, settings) as con:  # retried while another process locks it
-            report = load_source(con, source, settings, progress=context.log.info)
-            accepted_total, rejected_total = con.execute(
-                f"select (select count(*) from {source.table}), (select count(*) from "
-                "quarantine.rejected_rows where source = ?)", [source.name]).fetchone()
+        if settings.engine == "duckdb":
+            with open_warehouse(context, settings) as con:  # retried while another holds it
+                report = load_source(con, source, settings, progress=context.log.info)
+                accepted_total, rejected_total = con.execute(_TOTALS_SQL.format(source.table),
+                                                             [source.name]).fetchone()
+        else:  # the engine's own loader, then its tables read through DuckDB
+            chosen = engine.get(settings)
+            report = chosen.load(source, settings, progress=context.log.info,
+                                 run_id=context.run_id, batch=_raw_sources_of_run(context))
+            with chosen.reader(settings) as con:
+                accepted_total, rejected_total = con.execute(_TOTALS_SQL.format(source.table),
+                                                             [source.name]).fetchone()
         for note in report.notes:
             context.log.warning(note)
         context.log.info(report.summary())

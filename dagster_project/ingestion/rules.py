@@ -29,6 +29,43 @@ def quote_ident(name: str) -> str:
 
 
 @dataclass(frozen=True)
+class Dialect:
+    """The few spellings that differ between DuckDB SQL and Spark SQL in these rules.
+
+    The DuckDB spellings are the loader's own; the Spark ones give the same values and the same
+    reasons (the Spark loader, dagster_project/engines/spark_load.py).
+    """
+
+    name: str
+
+    def lit(self, text: str) -> str:
+        """A string literal (Spark reads backslash escapes in literals; DuckDB does not)."""
+        if self.name == "spark":
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return sql_string(text)
+
+    def matches(self, t: str, pattern: str) -> str:
+        """`pattern` found anywhere in `t`."""
+        if self.name == "spark":
+            return f"({t} rlike {self.lit(pattern)})"
+        return f"regexp_matches({t}, '{pattern}')"
+
+    def full_match(self, t: str, pattern: str) -> str:
+        if self.name == "spark":
+            return f"({t} rlike {self.lit('^(' + pattern + ')$')})"
+        return f"regexp_full_match({t}, '{pattern}')"
+
+    def not_finite(self, x: str) -> str:
+        if self.name == "spark":
+            return f"(isnan({x}) or abs({x}) = double('Infinity'))"
+        return f"not isfinite({x})"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+
+
+@dataclass(frozen=True)
 class Column:
     """One contract column: `kind` is text | timestamp | amount | integer | json.
 
@@ -47,67 +84,89 @@ class Column:
         return {"text": "varchar", "timestamp": "timestamp", "amount": "double",
                 "integer": "integer", "json": "json"}[self.kind]
 
-    def value_sql(self, v: str, source_timezone: str | None) -> str:
+    @property
+    def spark_type(self) -> str:
+        return {"text": "string", "timestamp": "timestamp", "amount": "double",
+                "integer": "int", "json": "string"}[self.kind]
+
+    def value_sql(self, v: str, source_timezone: str | None, dialect: Dialect = DUCKDB) -> str:
         """The typed value of text expression `v` (NULL when empty or invalid)."""
         t = f"nullif(trim({v}), '')"
         if self.kind in ("text", "json"):
             return v
         if self.kind == "timestamp":
-            return timestamp_sql(t, source_timezone)
+            return timestamp_sql(t, source_timezone, dialect)
         if self.kind == "amount":
             return f"try_cast({t} as double)"
-        return (f"case when regexp_full_match({t}, '[+-]?[0-9]+') "
-                f"then try_cast({t} as integer) end")
+        cast = "int" if dialect.name == "spark" else "integer"
+        return (f"case when {dialect.full_match(t, '[+-]?[0-9]+')} "
+                f"then try_cast({t} as {cast}) end")
 
-    def reason_sql(self, v: str, source_timezone: str | None, latest: str | None = None) -> str:
+    def reason_sql(self, v: str, source_timezone: str | None, latest: str | None = None,
+                   dialect: Dialect = DUCKDB) -> str:
         """Why the value breaks the contract, as a sentence naming the field and rule; else NULL.
 
         `latest`: a SQL TIMESTAMP (UTC); a timestamp after it is rejected as in the future.
         """
+        q = dialect.lit
         t = f"nullif(trim({v}), '')"
-        shown = f"replace(left({t}, 60), '''', '')"
+        shown = f"replace(left({t}, 60), {q(chr(39))}, '')"
         name = self.name
         checks: list[tuple[str, str]] = []
         if self.required:
-            checks.append((f"{t} is null", f"'{name} is required but empty'"))
-        typed = self.value_sql(v, source_timezone)
+            checks.append((f"{t} is null", q(f"{name} is required but empty")))
+        typed = self.value_sql(v, source_timezone, dialect)
         kind = self.kind if self.strict else "lenient"  # lenient: only `required` applies
         if kind == "timestamp":
             if source_timezone is None:
                 checks.append((
-                    f"{t} is not null and not regexp_matches({t}, '{_OFFSET_RE}') "
+                    f"{t} is not null and not {dialect.matches(t, _OFFSET_RE)} "
                     f"and try_cast({t} as timestamp) is not null",
-                    f"'{name} ''' || {shown} || ''' has no UTC offset and CDP_SOURCE_TIMEZONE "
-                    f"is not set, so its instant is unknown'"))
+                    f"{q(name + chr(32) + chr(39))} || {shown} || "
+                    + q("' has no UTC offset and CDP_SOURCE_TIMEZONE is not set, so its "
+                        "instant is unknown")))
             checks.append((f"{t} is not null and {typed} is null",
-                           f"'{name} ''' || {shown} || ''' is not a valid ISO 8601 timestamp'"))
+                           f"{q(name + chr(32) + chr(39))} || {shown} || "
+                           + q("' is not a valid ISO 8601 timestamp")))
             if latest is not None:
                 checks.append((f"{typed} > {latest}",
-                               f"'{name} ''' || {shown} || ''' is in the future (after the load "
-                               f"time + {FUTURE_TOLERANCE.days} day)'"))
+                               f"{q(name + chr(32) + chr(39))} || {shown} || "
+                               + q(f"' is in the future (after the load time + "
+                                   f"{FUTURE_TOLERANCE.days} day)")))
         elif kind == "amount":
-            checks.append((f"{t} is not null and ({typed} is null or not isfinite({typed}))",
-                           f"'{name} ''' || {shown} || ''' is not a number'"))
+            checks.append((f"{t} is not null and ({typed} is null or {dialect.not_finite(typed)})",
+                           f"{q(name + chr(32) + chr(39))} || {shown} || "
+                           + q("' is not a number")))
             checks.append((f"{typed} < 0",
-                           f"'{name} ' || {shown} || ' is negative (must be >= 0)'"))
+                           f"{q(name + chr(32))} || {shown} || {q(' is negative (must be >= 0)')}"))
         elif kind == "integer":
             checks.append((f"{t} is not null and {typed} is null",
-                           f"'{name} ''' || {shown} || ''' is not an integer'"))
+                           f"{q(name + chr(32) + chr(39))} || {shown} || "
+                           + q("' is not an integer")))
             if self.low is not None and self.high is not None:
                 checks.append((f"{typed} not between {self.low} and {self.high}",
-                               f"'{name} ' || {shown} || ' is outside {self.low}-{self.high}'"))
+                               f"{q(name + chr(32))} || {shown} || "
+                               + q(f" is outside {self.low}-{self.high}")))
         if not checks:
             return "null"
         whens = " ".join(f"when {cond} then {reason}" for cond, reason in checks)
         return f"case {whens} end"
 
 
-def timestamp_sql(t: str, source_timezone: str | None) -> str:
+def timestamp_sql(t: str, source_timezone: str | None, dialect: Dialect = DUCKDB) -> str:
     """UTC TIMESTAMP of an ISO 8601 text: its offset honoured, else read in `source_timezone`.
 
     Casting straight to TIMESTAMP would silently drop an offset, hence the explicit branch.
+    On Spark (session time zone UTC) a cast to TIMESTAMP honours the offset.
     """
     without_offset = "null"
+    if dialect.name == "spark":  # Spark's cast wants `.` fractions and an upper-case Z
+        if source_timezone:
+            without_offset = (f"to_utc_timestamp(try_cast({t} as timestamp), "
+                              f"{dialect.lit(source_timezone)})")
+        spelled = f"regexp_replace(replace({t}, ',', '.'), 'z$', 'Z')"
+        return (f"case when {dialect.matches(t, _OFFSET_RE)} "
+                f"then try_cast({spelled} as timestamp) else {without_offset} end")
     if source_timezone:
         without_offset = (f"timezone('UTC', timezone({sql_string(source_timezone)}, "
                           f"try_cast({t} as timestamp)))")

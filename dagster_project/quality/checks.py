@@ -7,7 +7,7 @@ snapshot after a mart); unmet "warning" expectations fail with severity WARN and
 
 import dagster as dg
 
-from dagster_project.ingestion.warehouse import connect
+from dagster_project.engines.resource import EngineResource
 from dagster_project.quality.suites import SuiteFile, load_suites
 from dagster_project.settings import get_settings
 
@@ -16,11 +16,12 @@ def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=dg.AssetKey(suite.asset.split("/")), name=suite.check_name,
                     blocking=True, description=f"Great Expectations suite `{suite.path.name}`: "
                     f"{suite.description}")
-    def gx_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def gx_check(context: dg.AssetCheckExecutionContext,
+                 engine: EngineResource) -> dg.AssetCheckResult:
         from dagster_project.quality.validate import validate_suite  # GX loads only when run
 
         settings = get_settings()
-        with connect(settings, read_only=True) as con:
+        with engine.get(settings).reader(settings) as con:  # DuckDB: the warehouse, read-only
             outcome = validate_suite(con, suite, settings.quality_dir)
         for message in outcome.failures + outcome.warnings:
             context.log.warning(f"{suite.check_name}: {message}")

@@ -15,6 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.warehouse import connect
 from dagster_project.memory import dbt_memory_limit, release_memory
 from dagster_project.orchestration.retries import open_warehouse
@@ -74,12 +75,17 @@ class DbtBuildConfig(dg.Config):
             dagster_dbt_translator=CdpTranslator(
                 DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False)))
 def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                   config: DbtBuildConfig):
+                   config: DbtBuildConfig, engine: EngineResource):
     """`dbt build`: models, then their tests, which show as checks on each model. A full build
-    is skipped when nothing it reads changed since the last one (see build_state)."""
+    is skipped when nothing it reads changed since the last one (see build_state).
+
+    On Spark (CDP_ENGINE=spark) dbt builds the `spark` target; the build state is kept in a
+    small DuckDB file beside Spark's tables (engines.SparkEngine.state)."""
     settings = get_settings()
+    chosen = engine.get(settings)
     whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
-    con = open_warehouse(context, settings)  # waits (retries) while another process locks it
+    # DuckDB: waits (retries) while another process locks the warehouse.
+    con = open_warehouse(context, settings) if chosen.name == "duckdb" else chosen.state(settings)
     try:
         fingerprint = inputs_fingerprint(con, settings) if whole_project else None
         previous = last_build(con)
@@ -95,11 +101,13 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     # dbt's unit tests check the SQL, not the data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), not in every pipeline run, as dbt advises for production.
     args = ["build", "--exclude-resource-type", "unit_test"]
+    if chosen.name != "duckdb":
+        args += ["--target", chosen.dbt_target]
     if config.full_refresh:
         args.append("--full-refresh")
     yield from dbt.cli(args, context=context).stream()
     if fingerprint:
-        with connect(settings) as con:
+        with (connect(settings) if chosen.name == "duckdb" else chosen.state(settings)) as con:
             record_build(con, fingerprint, config.full_refresh)
 
 
