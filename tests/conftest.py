@@ -13,13 +13,6 @@ from dagster_project.ingestion.load import load_source
 from dagster_project.ingestion.warehouse import connect
 from dagster_project.settings import PROJECT_ROOT, Settings
 
-# pyspark (the `spark` extra) ends the process (sys.exit(0), "Skipping doctests") when
-# pyspark.sql.connect - which GX imports - is imported from a __main__ with neither __spec__ nor
-# __file__, as in pytest-xdist's workers. Give such a __main__ a file name.
-_main = sys.modules["__main__"]
-if getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
-    _main.__file__ = "<pytest worker>"
-
 CDP = str(Path(sys.executable).with_name("cdp"))
 EXAMPLE_LANDING = PROJECT_ROOT.parent / "shared" / "spec" / "example" / "landing"
 

@@ -105,10 +105,29 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         args += ["--target", chosen.dbt_target]
     if config.full_refresh:
         args.append("--full-refresh")
-    yield from dbt.cli(args, context=context).stream()
+    built = set()
+    for event in dbt.cli(args, context=context).stream():
+        if isinstance(event, dg.Output):
+            built.add(context.asset_key_for_output(event.output_name))
+        elif isinstance(event, dg.MaterializeResult | dg.AssetMaterialization):
+            built.add(event.asset_key)
+        yield event
+    _require_every_result(context, built)
     if fingerprint:
         with (connect(settings) if chosen.name == "duckdb" else chosen.state(settings)) as con:
             record_build(con, fingerprint, config.full_refresh)
+
+
+def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None:
+    """A dbt build that succeeded reports a result for every selected model and seed; one that
+    lacks some (e.g. a log line dagster-dbt could not parse) must not pass silently, since the
+    checks and the snapshot downstream of the missing models would be skipped."""
+    missing = sorted(key.to_user_string() for key in set(context.selected_asset_keys) - built)
+    if missing:
+        raise dg.Failure(
+            f"dbt build succeeded but reported no result for {len(missing)} selected asset(s): "
+            f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}; "
+            "see the dbt output log")
 
 
 # The dbt installed beside this Python (the venv's), whether or not the venv is on PATH.
