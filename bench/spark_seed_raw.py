@@ -21,26 +21,9 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.engines.spark_conf import spark_conf
+
 SCHEMAS = ("raw", "ingest", "quarantine")
-
-
-def spark_settings(spark_dir: Path) -> dict[str, str]:
-    """The project's one Spark configuration (dagster_project/engines/spark_conf.py)."""
-    try:
-        from dagster_project.engines.spark_conf import spark_conf
-    except ImportError:  # branch without the engine module: the same values, see dbt/profiles.yml
-        return {
-            "spark.master": "local[2]",
-            "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
-            "spark.hadoop.javax.jdo.option.ConnectionURL":
-                f"jdbc:derby:;databaseName={spark_dir / 'metastore_db'};create=true",
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir}",
-            "spark.sql.session.timeZone": "UTC",
-            "spark.sql.shuffle.partitions": "2",
-            "spark.ui.enabled": "false",
-            "spark.driver.memory": "2g",
-        }
-    return spark_conf(spark_dir)
 
 
 def export_parquet(warehouse: Path, out: Path) -> list[tuple[str, str, Path]]:
@@ -70,7 +53,7 @@ def main() -> None:
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("cdp-seed-raw").enableHiveSupport()
-    for key, value in spark_settings(spark_dir).items():
+    for key, value in spark_conf(spark_dir).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     tmp = Path(tempfile.mkdtemp(prefix="cdp-seed-raw-"))
