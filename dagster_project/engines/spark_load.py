@@ -34,7 +34,7 @@ from pathlib import Path
 
 from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.ingestion import SOURCES
-from dagster_project.ingestion.load import FileResult, LoadReport, discover, sha256_of
+from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
 from dagster_project.ingestion.readers import _unique, csv_header
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, SPARK, first_reason_sql
 from dagster_project.ingestion.sources import Source
@@ -93,8 +93,8 @@ def _file_names(spark, todo: dict, settings: Settings, copies: dict):
     and the landing file's path relative to the landing zone, to join on (no Python per row)."""
     hadoop_path = spark._jvm.org.apache.hadoop.fs.Path
     read_as = {original: copy for copy, original in copies.items() if copy is not None}
-    pairs = [("file:" + hadoop_path(str(read_as.get(path, path))).toUri().toString(), rel)
-             for rel, (path, _stat, _digest) in todo.items()]
+    pairs = [("file:" + hadoop_path(str(read_as.get(item.path, item.path))).toUri().toString(),
+              rel) for rel, item in todo.items()]
     return spark.createDataFrame(pairs, "_uri string, _file string")
 
 
@@ -249,31 +249,13 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
     ledger = {r["file"]: r for r in spark.sql(
         "select * from ingest.loaded_files where source = "
         f"{SPARK.lit(source.name)}").collect()}
-    files = discover(settings.landing_dir, source)
-    report.files_seen = len(files)
-    todo: dict[str, tuple[Path, object, str]] = {}
-    touched: dict[str, dict] = {}
-    for path in files:
-        rel = path.relative_to(settings.landing_dir).as_posix()
-        try:
-            stat = path.stat()
-            known = ledger.get(rel)
-            if known and known.size_bytes == stat.st_size and known.modified_at == stat.st_mtime:
-                report.files_skipped += 1
-                continue
-            digest = sha256_of(path)
-        except FileNotFoundError:
-            report.files_vanished.append(rel)
-            report.notes.append(f"{rel} disappeared before it was read (renamed or removed "
-                                "while loading): not recorded; under its new name it loads on "
-                                "a later run")
-            continue
-        if known and known.sha256 == digest:
-            touched[rel] = {**known.asDict(), "size_bytes": stat.st_size,
-                            "modified_at": stat.st_mtime}
-            report.files_skipped += 1
-            continue
-        todo[rel] = (path, stat, digest)
+    to_load, refreshed = files_to_load(
+        settings.landing_dir, source,
+        {rel: (r.size_bytes, r.modified_at, r.sha256) for rel, r in ledger.items()}, report)
+    todo: dict[str, PendingFile] = {item.rel: item for item in to_load}
+    touched: dict[str, dict] = {
+        item.rel: {**ledger[item.rel].asDict(), "size_bytes": item.size, "modified_at": item.mtime}
+        for item in refreshed}
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     latest = ("timestamp '" + (datetime.now(UTC) + FUTURE_TOLERANCE).replace(tzinfo=None)
               .isoformat(sep=" ") + "'")
@@ -283,7 +265,7 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         qkey = {rel: hashlib.md5(f"{source.name}:{rel}".encode()).hexdigest() for rel in todo}
         _drop_partitions(spark, source.table, list(key.values()))
         _drop_partitions(spark, "quarantine.rejected_rows", list(qkey.values()))
-        paths = [todo[rel][0] for rel in todo]
+        paths = [item.path for item in todo.values()]
         scratch = tempfile.TemporaryDirectory(prefix="copies-", dir=settings.spark_dir)
         copies: dict = {None: Path(scratch.name)}
 
@@ -336,10 +318,10 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         if errors:
             spark.createDataFrame(errors, spark.table("quarantine.rejected_rows").schema) \
                 .write.insertInto("quarantine.rejected_rows")
-        for rel, (_path, stat, digest) in todo.items():
+        for rel, item in todo.items():
             r = results[rel]
-            touched[rel] = {"source": source.name, "file": rel, "size_bytes": stat.st_size,
-                            "modified_at": stat.st_mtime, "sha256": digest,
+            touched[rel] = {"source": source.name, "file": rel, "size_bytes": item.size,
+                            "modified_at": item.mtime, "sha256": item.digest,
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
                             "rows_rejected": r.rows_rejected, "loaded_at": loaded_at}
             report.files.append(r)

@@ -95,7 +95,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _Pending(NamedTuple):
+class PendingFile(NamedTuple):
     """A new or changed file to load."""
 
     path: Path
@@ -124,29 +124,12 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     ledger = {row[0]: row[1:] for row in con.execute(
         "select file, size_bytes, modified_at, sha256 from ingest.loaded_files where source = ?",
         [source.name]).fetchall()}
-    files = discover(settings.landing_dir, source)
-    report.files_seen = len(files)
+    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report)
     latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
-    pending: dict[Path, _Pending] = {}
-    for path in files:
-        rel = path.relative_to(settings.landing_dir).as_posix()
-        try:
-            stat = path.stat()
-            known = ledger.get(rel)
-            if known and known[0] == stat.st_size and known[1] == stat.st_mtime:
-                report.files_skipped += 1
-                continue
-            digest = sha256_of(path)
-        except FileNotFoundError:
-            _vanished(report, rel)
-            continue
-        if known and known[2] == digest:
-            con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
-                        "where source = ? and file = ?",
-                        [stat.st_size, stat.st_mtime, source.name, rel])
-            report.files_skipped += 1
-            continue
-        pending[path] = _Pending(path, rel, stat.st_size, stat.st_mtime, digest, bool(known))
+    for item in refreshed:
+        con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
+                    "where source = ? and file = ?", [item.size, item.mtime, source.name, item.rel])
+    pending = {item.path: item for item in to_load}
     for batch in batches(source, list(pending)):
         _load_batch(con, source, settings, [pending[p] for p in batch], latest, report, progress)
     order = {p.rel: i for i, p in enumerate(pending.values())}
@@ -158,13 +141,44 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     return report
 
 
+def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, tuple[int, float, str]],
+                  report: LoadReport) -> tuple[list[PendingFile], list[PendingFile]]:
+    """The landing files of `source` against the ledger (file -> size, mtime, sha256): the new or
+    changed files to load, and the files whose content is known but whose size or time changed
+    (their ledger row to refresh). Both engines' loaders use it. Counts files seen and skipped
+    (same size and time, or same SHA-256) and notes vanished files in `report`."""
+    files = discover(landing_dir, source)
+    report.files_seen = len(files)
+    to_load: list[PendingFile] = []
+    refreshed: list[PendingFile] = []
+    for path in files:
+        rel = path.relative_to(landing_dir).as_posix()
+        try:
+            stat = path.stat()
+            known = ledger.get(rel)
+            if known and known[0] == stat.st_size and known[1] == stat.st_mtime:
+                report.files_skipped += 1
+                continue
+            digest = sha256_of(path)
+        except FileNotFoundError:
+            _vanished(report, rel)
+            continue
+        item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known))
+        if known and known[2] == digest:
+            refreshed.append(item)
+            report.files_skipped += 1
+        else:
+            to_load.append(item)
+    return to_load, refreshed
+
+
 def _vanished(report: LoadReport, rel: str) -> None:
     report.files_vanished.append(rel)
     report.notes.append(f"{rel} disappeared before it was read (renamed or removed while "
                         "loading): not recorded; under its new name it loads on a later run")
 
 
-def _load_batch(con, source: Source, settings: Settings, items: list[_Pending],
+def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile],
                 latest: datetime, report: LoadReport,
                 progress: Callable[[str], None] | None) -> None:
     """Read the files of one batch in one scan, then write their rows, rejects and ledger rows
@@ -183,7 +197,7 @@ def _load_batch(con, source: Source, settings: Settings, items: list[_Pending],
     counts = {f: (accepted, rejected) for f, accepted, rejected in con.execute(
         "select _f, count(*) filter (_reason is null), count(*) filter (_reason is not null) "
         "from _rows group by _f").fetchall()}
-    kept: list[tuple[int, _Pending, FileResult]] = []
+    kept: list[tuple[int, PendingFile, FileResult]] = []
     for f, item in enumerate(items):
         if not item.path.exists():
             _vanished(report, item.rel)
@@ -217,7 +231,7 @@ def _load_batch(con, source: Source, settings: Settings, items: list[_Pending],
     report.files.extend(result for _, _, result in kept)
 
 
-def _load_unreadable(con, source: Source, item: _Pending, exc: BaseException,
+def _load_unreadable(con, source: Source, item: PendingFile, exc: BaseException,
                      loaded_at: datetime, report: LoadReport,
                      progress: Callable[[str], None] | None) -> None:
     """A file that cannot be read at all (truncated gzip...): one rejected row stands for it."""
