@@ -9,6 +9,7 @@ to the warehouse; the suites themselves are the files in `expectations/`.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,6 +92,10 @@ _contexts: dict[Path, object] = {}
 def _context(quality_dir: Path):
     """One GX file project per quality folder (results and data docs), made on first use."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # GX imports pyspark.sql.connect when pyspark (the `spark` extra) is installed, which warns
+    # about pandas 3 on every run, Spark or not; GX validates pandas frames here, not Spark ones.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
