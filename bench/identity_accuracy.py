@@ -61,7 +61,8 @@ def _run(cmd: list[str], env: dict[str, str], log: Path, what: str) -> float:
     return elapsed
 
 
-def generate(landing: Path, customers: int, seed: int, reuse: bool) -> float:
+def generate(landing: Path, customers: int, seed: int, reuse: bool, days: int,
+             events_per_customer: float) -> float:
     truth = landing / "_ground_truth" / "identities.csv"
     if reuse and truth.exists():
         _say(f"landing zone {landing}: reused")
@@ -71,7 +72,8 @@ def generate(landing: Path, customers: int, seed: int, reuse: bool) -> float:
     except ImportError as exc:  # the generator is another engineer's work in progress
         sys.exit(f"the sample-data generator is not available yet: {exc}")
     started = time.perf_counter()
-    generate_landing_zone(landing, customers=customers, seed=seed, progress=_say)
+    generate_landing_zone(landing, customers=customers, seed=seed, days=days,
+                          events_per_customer=events_per_customer, progress=_say)
     return time.perf_counter() - started
 
 
@@ -265,11 +267,37 @@ def report(customers: int, seed: int, gen_s: float, built: dict, acc: dict) -> N
             _say(f"  {name:<24} {models[name]:.2f} s")
 
 
+def write_result(args: argparse.Namespace, gen_s: float, built: dict, acc: dict) -> Path:
+    """Write the figures to <results>/identity-<UTC time>.json, for comparison over time."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    models = built["timings"]["models"]
+    result = {
+        "scale": {"customers": args.customers, "seed": args.seed, "days": args.days,
+                  "events_per_customer": args.events_per_customer},
+        "machine": {"cpus": os.cpu_count(), "duckdb": duckdb.__version__},
+        "seconds": {"generate": gen_s, "load": built["timings"]["load"],
+                    "dbt": built["timings"]["dbt"],
+                    "stitching": sum(models.get(m, 0.0) for m in IDENTITY_MODELS)},
+        "identity_models": {m: models.get(m) for m in IDENTITY_MODELS},
+        "accuracy": acc,
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    path = args.results / f"identity-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    _say(f"result: {path}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--days", type=int, default=365, help="days of exports to generate")
+    parser.add_argument("--events-per-customer", type=float, default=50.0,
+                        help="web events per customer (the generator's mean)")
+    parser.add_argument("--results", type=Path, default=PROJECT_ROOT / "bench" / "results",
+                        help="folder of the JSON result (identity-<UTC time>.json)")
     parser.add_argument("--workdir", type=Path, help="work folder (kept); default: a temp folder")
     parser.add_argument("--reuse", action="store_true",
                         help="reuse <workdir>/landing when it already holds a landing zone")
@@ -286,12 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     landing = workdir / "landing"
     try:
-        gen_s = generate(landing, args.customers, args.seed, args.reuse)
+        gen_s = generate(landing, args.customers, args.seed, args.reuse, args.days,
+                         args.events_per_customer)
         skip_load = args.skip_load and (workdir / "warehouse.duckdb").exists()
         built = load_and_build(workdir, landing, args.timezone, args.as_of, not args.no_tests,
                                args.vars, skip_load)
         acc = accuracy(built["warehouse"], landing / "_ground_truth" / "identities.csv")
         report(args.customers, args.seed, gen_s, built, acc)
+        write_result(args, gen_s, built, acc)
     finally:
         if args.workdir is None and not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
