@@ -14,13 +14,10 @@
     pre_hook="{{ delete_vanished_events(source('raw', 'web_events')) }}",
 ) }}
 
-with
-
-source as (
-
-    select * from {{ source('raw', 'web_events') }}
-    {% if is_incremental() %}
-    where message_id in (
+{#- On an incremental run, the rows of raw this build reads: every copy of the message_ids
+    touched since the last build (a condition on message_id). -#}
+{%- set touched_message_ids %}
+    message_id in (
         select message_id from {{ source('raw', 'web_events') }}
         where _loaded_at > (select max(_loaded_at) from {{ this }})
         union all
@@ -30,7 +27,53 @@ source as (
             where _loaded_at > (select max(_loaded_at) from {{ this }})
         )
     )
-    {% endif %}
+{%- endset %}
+
+with
+
+-- Deduplication without ranking every row: only the few message_ids with several copies are
+-- ranked (on narrow columns), and every other row passes straight through. Each CTE reads raw
+-- itself (a CTE read twice would be materialized with all its wide columns).
+duplicated as (
+
+    select message_id
+    from {{ source('raw', 'web_events') }}
+    {% if is_incremental() %}where {{ touched_message_ids }}{% endif %}
+    group by message_id
+    having count(*) > 1
+
+),
+
+first_copies as (
+
+    select message_id, _file, _row_number
+    from (
+        select
+            message_id,
+            _file,
+            _row_number,
+            row_number() over (
+                partition by message_id
+                order by received_at asc nulls last, _file asc, _row_number asc
+            ) as copy_rank
+        from {{ source('raw', 'web_events') }}
+        where message_id in (select message_id from duplicated)
+    ) as ranked
+    where copy_rank = 1
+
+),
+
+source as (
+
+    select raw_events.*
+    from {{ source('raw', 'web_events') }} as raw_events
+    left join first_copies
+        on raw_events.message_id = first_copies.message_id
+    where (
+        first_copies.message_id is null
+        or (raw_events._file = first_copies._file and raw_events._row_number = first_copies._row_number)
+    )
+    {% if is_incremental() %}and raw_events.{{ touched_message_ids }}{% endif %}
 
 ),
 
@@ -60,23 +103,9 @@ renamed as (
         revenue,
         {{ normalize_email('traits_email') }} as traits_email,
         _file,
-        _row_number,
         _loaded_at
 
     from source
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by message_id
-            order by received_at asc nulls last, _file asc, _row_number asc
-        ) as copy_rank
-
-    from renamed
 
 ),
 
@@ -108,8 +137,7 @@ final as (
         _file,
         _loaded_at
 
-    from ranked
-    where copy_rank = 1
+    from renamed
 
 )
 
