@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 # Tables whose every row must match between the incremental and the full-refresh paths.
 COMPARED_SCHEMAS = ("staging", "marts")
-COMPARED_EXTRA = ("intermediate.int_web__event_sessions",)
+COMPARED_EXTRA = ("intermediate.int_web__event_sessions", "intermediate.int_web__sessions")
 
 
 def cdp(landing: Path, warehouse: Path, *args: str) -> str:
@@ -81,7 +81,8 @@ def test_incremental_runs_match_a_full_refresh(tmp_path):
     shutil.copy(incremental, refreshed)
     cdp(landing, refreshed, "--full-refresh")
     differences = table_differences(incremental, refreshed)
-    assert "marts.sessions" in differences and "staging.stg_web__events" in differences
+    assert {"marts.sessions", "intermediate.int_web__sessions",
+            "staging.stg_web__events"} <= set(differences)
     assert {t: n for t, n in differences.items() if n} == {}
 
     assert "dbt build skipped: no new data" in cdp(landing, incremental)
@@ -119,3 +120,38 @@ def test_a_late_identity_link_re_attributes_earlier_sessions(tmp_path):
     assert query(settings, sessions) == [(customer,), (customer,)]
     assert query(settings, "select web_sessions, web_events from marts.customer_360 "
                            "where customer_key = ?", [customer]) == [(2, 3)]
+
+
+def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
+    """A web file replaced in the landing zone: a device whose events all leave it (one is kept
+    now from another file's copy, with another timestamp) has its sessions recomputed although
+    none of its events was loaded in this run."""
+    landing = tmp_path / "landing"
+    write(landing, "crm/contacts/contacts.csv",
+          "contact_id,email,created_at,updated_at\n"
+          "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+    received = ', "received_at": "{}"'
+    write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
+        _page("m-1", "a-1", "2025-03-01T10:00:00Z", received.format("2025-03-01T10:00:01Z")),
+        _page("m-2", "a-1", "2025-03-01T10:05:00Z", received.format("2025-03-01T10:05:01Z")),
+        _page("m-3", "a-2", "2025-03-01T10:00:00Z", ', "user_id": "C-1"')]))
+    write(landing, "web/events/dt=2025-03-02/events.jsonl", _events([
+        _page("m-2", "a-1", "2025-03-01T10:50:00Z", received.format("2025-03-02T00:00:01Z")),
+        _page("m-4", "a-1", "2025-03-02T09:00:00Z")]))
+    incremental = tmp_path / "incremental.duckdb"
+    cdp(landing, incremental)
+    settings = Settings(landing_dir=landing, warehouse_path=incremental)
+    sessions = "select events from marts.sessions where anonymous_id = 'a-1' order by started_at"
+    assert query(settings, sessions) == [(2,), (1,)]
+
+    # The first file again, without a-1's events: m-1 is gone, m-2 is now the later copy.
+    write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
+        _page("m-3", "a-2", "2025-03-01T10:00:00Z", ', "user_id": "C-1"')]))
+    cdp(landing, incremental)
+    assert query(settings, sessions) == [(1,), (1,)]
+
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(incremental, refreshed)
+    cdp(landing, refreshed, "--full-refresh")
+    differences = table_differences(incremental, refreshed)
+    assert {t: n for t, n in differences.items() if n} == {}

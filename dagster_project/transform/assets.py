@@ -21,7 +21,7 @@ from dagster_project.memory import dbt_memory_limit, release_memory
 from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
-from dagster_project.transform.project import dbt_project
+from dagster_project.transform.project import dbt_project, keep_partial_parse
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -106,13 +106,15 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     if config.full_refresh:
         args.append("--full-refresh")
     built = set()
-    for event in dbt.cli(args, context=context).stream():
+    invocation = dbt.cli(args, context=context)
+    for event in invocation.stream():
         if isinstance(event, dg.Output):
             built.add(context.asset_key_for_output(event.output_name))
         elif isinstance(event, dg.MaterializeResult | dg.AssetMaterialization):
             built.add(event.asset_key)
         yield event
     _require_every_result(context, built)
+    keep_partial_parse(invocation.target_path)  # the next run's dbt start: a partial parse
     if fingerprint:
         with (connect(settings) if chosen.name == "duckdb" else chosen.state(settings)) as con:
             record_build(con, fingerprint, config.full_refresh)

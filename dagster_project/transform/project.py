@@ -26,6 +26,24 @@ def _newest_source_mtime() -> float:
     return max(p.stat().st_mtime for p in dbt_source_files())
 
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(run_target: Path) -> None:
+    """Keep the parse state a dbt run wrote in its own target folder as the project's, which
+    dagster-dbt copies into the next run's: a next run with the same profile (warehouse path)
+    and settings then parses only what changed instead of the whole project. Replaced
+    atomically: runs in parallel may read it."""
+    written = Path(run_target) / PARTIAL_PARSE_FILE
+    if not written.exists():
+        return
+    kept = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE_FILE
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f"{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
+    partial.write_bytes(written.read_bytes())
+    os.replace(partial, kept)
+
+
 class ManifestError(RuntimeError):
     """`dbt parse` failed: the dbt project has an error."""
 

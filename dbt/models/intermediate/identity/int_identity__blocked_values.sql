@@ -6,6 +6,10 @@
 --                       trimmed lower-cased original
 --   shared_by_contacts  an email or phone carried by more than var('identity_max_contacts_per_value')
 --                       (3) distinct contact_ids, counted over the latest row of each contact
+-- A table (a few hundred rows): six identity models, customer_360 and its tests read it, and as a
+-- view each of them would count the contacts' emails and phones again.
+
+{{ config(materialized='table') }}
 
 with
 
