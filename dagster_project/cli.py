@@ -64,6 +64,9 @@ def run_pipeline(args: argparse.Namespace) -> int:
     # dagster-dbt echoes dbt's whole log to stdout: keep it in a file, show progress lines.
     dbt_log = settings.warehouse_path.parent / "logs" / "dbt_output.log"
     dbt_log.parent.mkdir(parents=True, exist_ok=True)
+    from dagster_project.quality.validate import import_gx_in_background
+
+    import_gx_in_background()  # GX's import overlaps the loads; the checks then find it loaded
     with (dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral() as instance,
           open(dbt_log, "w") as sink, contextlib.redirect_stdout(sink)):
         result = job.execute_in_process(instance=instance, raise_on_error=False,
