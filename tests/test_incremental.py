@@ -125,7 +125,8 @@ def test_a_late_identity_link_re_attributes_earlier_sessions(tmp_path):
 def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
     """A web file replaced in the landing zone: a device whose events all leave it (one is kept
     now from another file's copy, with another timestamp) has its sessions recomputed although
-    none of its events was loaded in this run."""
+    none of its events was loaded in this run; a device left with no event at all loses its
+    rows."""
     landing = tmp_path / "landing"
     write(landing, "crm/contacts/contacts.csv",
           "contact_id,email,created_at,updated_at\n"
@@ -134,7 +135,8 @@ def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
     write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
         _page("m-1", "a-1", "2025-03-01T10:00:00Z", received.format("2025-03-01T10:00:01Z")),
         _page("m-2", "a-1", "2025-03-01T10:05:00Z", received.format("2025-03-01T10:05:01Z")),
-        _page("m-3", "a-2", "2025-03-01T10:00:00Z", ', "user_id": "C-1"')]))
+        _page("m-3", "a-2", "2025-03-01T10:00:00Z", ', "user_id": "C-1"'),
+        _page("m-5", "a-3", "2025-03-01T11:00:00Z")]))
     write(landing, "web/events/dt=2025-03-02/events.jsonl", _events([
         _page("m-2", "a-1", "2025-03-01T10:50:00Z", received.format("2025-03-02T00:00:01Z")),
         _page("m-4", "a-1", "2025-03-02T09:00:00Z")]))
@@ -144,11 +146,14 @@ def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
     sessions = "select events from marts.sessions where anonymous_id = 'a-1' order by started_at"
     assert query(settings, sessions) == [(2,), (1,)]
 
-    # The first file again, without a-1's events: m-1 is gone, m-2 is now the later copy.
+    # The first file again, without a-1's and a-3's events: m-1 is gone, m-2 is now the later
+    # copy, and a-3 has no event left anywhere.
     write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
         _page("m-3", "a-2", "2025-03-01T10:00:00Z", ', "user_id": "C-1"')]))
     cdp(landing, incremental)
     assert query(settings, sessions) == [(1,), (1,)]
+    assert query(settings, "select count(*) from intermediate.int_web__event_sessions "
+                           "where anonymous_id = 'a-3'") == [(0,)]
 
     refreshed = tmp_path / "refreshed.duckdb"
     shutil.copy(incremental, refreshed)

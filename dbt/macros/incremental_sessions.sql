@@ -14,13 +14,6 @@
 {%- endmacro %}
 
 
-{#- The newest `_loaded_at` of the incremental model `relation` (its watermark); the distant past
-    when it is empty, so that a first build on an empty table takes every row. -#}
-{% macro loaded_watermark(relation) -%}
-    (select coalesce(max(_loaded_at), cast('1900-01-01' as timestamp)) from {{ relation }})
-{%- endmacro %}
-
-
 {#- The landing files of web events loaded since `relation`'s watermark (new ones and ones
     loaded again), as a list (stg_web__event_files: every copy in raw counts). -#}
 {% macro files_loaded_since(relation) -%}

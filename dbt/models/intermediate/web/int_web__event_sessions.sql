@@ -12,13 +12,17 @@
 -- Incremental by device: a run recomputes the whole timeline of every anonymous_id that has an
 -- event loaded since the last build (or an event in a file loaded again), and replaces that
 -- device's rows. A late event of any age therefore lands where a full refresh puts it; no
--- lookback window can miss it. Narrow on purpose: the window passes sort every event.
+-- lookback window can miss it. A device left with no event by a file loaded again loses its rows
+-- in the pre-hook. Narrow on purpose: the window passes sort every event.
 
 {{ config(
     materialized=cdp.events_materialization(),
     unique_key='anonymous_id',
     incremental_strategy='delete+insert',
+    pre_hook="{{ cdp.delete_emptied_event_devices(ref('stg_web__events')) }}",
 ) }}
+
+-- depends_on: {{ ref('stg_web__event_files') }}
 
 {%- set inactivity_seconds = var('sessions_inactivity_seconds', 1800) | int %}
 
@@ -41,12 +45,12 @@ events as (
     {% if is_incremental() %}
     where anonymous_id in (
         select anonymous_id from {{ ref('stg_web__events') }}
-        where _loaded_at > (select max(_loaded_at) from {{ this }})
+        where _loaded_at > {{ cdp.loaded_watermark(this) }}
         union all
         select anonymous_id from {{ this }}
         where _file in (
             select _file from {{ ref('stg_web__events') }}
-            where _loaded_at > (select max(_loaded_at) from {{ this }})
+            where _loaded_at > {{ cdp.loaded_watermark(this) }}
         )
     )
     {% endif %}

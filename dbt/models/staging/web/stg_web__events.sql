@@ -36,12 +36,12 @@ source as (
         from {{ source('raw', 'web_events') }}
         where message_id in (
             select message_id from {{ source('raw', 'web_events') }}
-            where _loaded_at > (select max(_loaded_at) from {{ this }})
+            where _loaded_at > {{ cdp.loaded_watermark(this) }}
             union all
             select message_id from {{ this }}
             where _file in (
                 select _file from {{ source('raw', 'web_events') }}
-                where _loaded_at > (select max(_loaded_at) from {{ this }})
+                where _loaded_at > {{ cdp.loaded_watermark(this) }}
             )
         )
     ) as ranked
