@@ -160,3 +160,24 @@ def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
     cdp(landing, refreshed, "--full-refresh")
     differences = table_differences(incremental, refreshed)
     assert {t: n for t, n in differences.items() if n} == {}
+
+
+def test_events_landing_after_a_first_build_without_any(tmp_path):
+    """The CRM lands first: the event models are built empty, and a later run still takes the
+    events that land then (the watermark of an empty model is the distant past)."""
+    landing = tmp_path / "landing"
+    warehouse = tmp_path / "warehouse.duckdb"
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    write(landing, "crm/contacts/contacts.csv",
+          "contact_id,email,created_at,updated_at\n"
+          "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+    cdp(landing, warehouse)
+    assert query(settings, "select count(*) from staging.stg_web__events") == [(0,)]
+
+    write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
+        _page("m-1", "a-1", "2025-03-01T10:00:00Z"),
+        _page("m-2", "a-1", "2025-03-01T10:05:00Z", ', "user_id": "C-1"')]))
+    cdp(landing, warehouse)
+    assert query(settings, "select count(*) from staging.stg_web__events") == [(2,)]
+    assert query(settings, "select count(*) from intermediate.int_web__event_sessions") == [(2,)]
+    assert query(settings, "select events from marts.sessions") == [(2,)]
