@@ -19,6 +19,7 @@ def test_raw_assets_feed_staging_models():
     staging = {k for k in keys if k.startswith("staging/")}
     assert staging == {"staging/stg_crm__contacts", "staging/stg_crm__orders",
                        "staging/stg_crm__tickets", "staging/stg_web__events",
+                       "staging/stg_web__event_files",
                        "staging/stg_survey__responses"}
     contacts = dg.AssetKey(["staging", "stg_crm__contacts"])
     assert graph.get(contacts).parent_keys == {dg.AssetKey(["raw", "crm_contacts"])}
