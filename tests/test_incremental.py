@@ -97,13 +97,20 @@ def _page(message_id: str, anonymous_id: str, at: str, extra: str = "") -> str:
             f'"timestamp": "{at}"{extra}}}')
 
 
-def test_a_late_identity_link_re_attributes_earlier_sessions(tmp_path):
+ONE_CONTACT = ("contact_id,email,created_at,updated_at\n"
+               "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+
+
+def _landing_with_one_contact(tmp_path: Path) -> tuple[Path, Path, Settings]:
+    """A landing zone holding contact C-1 only, its warehouse path and their settings."""
     landing = tmp_path / "landing"
     warehouse = tmp_path / "warehouse.duckdb"
-    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
-    write(landing, "crm/contacts/contacts.csv",
-          "contact_id,email,created_at,updated_at\n"
-          "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+    write(landing, "crm/contacts/contacts.csv", ONE_CONTACT)
+    return landing, warehouse, Settings(landing_dir=landing, warehouse_path=warehouse)
+
+
+def test_a_late_identity_link_re_attributes_earlier_sessions(tmp_path):
+    landing, warehouse, settings = _landing_with_one_contact(tmp_path)
     write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
         _page("m-1", "a-9", "2025-03-01T10:00:00Z"),
         _page("m-2", "a-9", "2025-03-01T10:05:00Z")]))
@@ -128,9 +135,7 @@ def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
     none of its events was loaded in this run; a device left with no event at all loses its
     rows."""
     landing = tmp_path / "landing"
-    write(landing, "crm/contacts/contacts.csv",
-          "contact_id,email,created_at,updated_at\n"
-          "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+    write(landing, "crm/contacts/contacts.csv", ONE_CONTACT)
     received = ', "received_at": "{}"'
     write(landing, "web/events/dt=2025-03-01/events.jsonl", _events([
         _page("m-1", "a-1", "2025-03-01T10:00:00Z", received.format("2025-03-01T10:00:01Z")),
@@ -165,12 +170,7 @@ def test_a_file_loaded_again_matches_a_full_refresh(tmp_path):
 def test_events_landing_after_a_first_build_without_any(tmp_path):
     """The CRM lands first: the event models are built empty, and a later run still takes the
     events that land then (the watermark of an empty model is the distant past)."""
-    landing = tmp_path / "landing"
-    warehouse = tmp_path / "warehouse.duckdb"
-    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
-    write(landing, "crm/contacts/contacts.csv",
-          "contact_id,email,created_at,updated_at\n"
-          "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
+    landing, warehouse, settings = _landing_with_one_contact(tmp_path)
     cdp(landing, warehouse)
     assert query(settings, "select count(*) from staging.stg_web__events") == [(0,)]
 
