@@ -1,9 +1,11 @@
 """Every dbt model, seed and test as a Dagster asset or asset check, grouped by dbt folder."""
 
+import importlib.metadata
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
+from packaging import version
 
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.warehouse import connect
@@ -21,7 +24,11 @@ from dagster_project.memory import dbt_memory_limit, release_memory
 from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import get_settings
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
-from dagster_project.transform.project import dbt_project, keep_partial_parse
+from dagster_project.transform.project import (
+    dbt_project,
+    keep_partial_parse,
+    prune_run_targets,
+)
 
 LAYERS = ("staging", "intermediate", "marts")
 
@@ -115,6 +122,7 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         yield event
     _require_every_result(context, built)
     keep_partial_parse(invocation.target_path)  # the next run's dbt start: a partial parse
+    prune_run_targets(invocation.target_path)
     if fingerprint:
         with (connect(settings) if chosen.name == "duckdb" else chosen.state(settings)) as con:
             record_build(con, fingerprint, config.full_refresh)
@@ -132,6 +140,23 @@ def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None
             "see the dbt output log")
 
 
+class CdpDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource without two start-up costs of every `dbt build` (3 s here):
+    it ran `dbt --version` in a subprocess to learn the version of the dbt it calls, and built
+    an in-process dbt adapter that serves only row-count and column metadata, which this
+    project does not fetch. The dbt it calls is the one beside this Python (the venv's), so its
+    version is the installed dbt-core's. Both are private hooks of dagster-dbt, pinned in
+    constraints.txt; tests/test_pipeline.py runs real builds through them."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+
 # The dbt installed beside this Python (the venv's), whether or not the venv is on PATH.
-dbt_resource = DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
-                              dbt_executable=str(Path(sys.executable).with_name("dbt")))
+dbt_resource = CdpDbtCliResource(project_dir=dbt_project,
+                                 profiles_dir=str(dbt_project.profiles_dir),
+                                 dbt_executable=str(Path(sys.executable).with_name("dbt")))

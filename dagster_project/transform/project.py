@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,24 @@ def keep_partial_parse(run_target: Path) -> None:
     partial = kept.with_name(f"{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
     partial.write_bytes(written.read_bytes())
     os.replace(partial, kept)
+
+
+RUN_TARGETS_KEPT = 20
+
+
+def prune_run_targets(run_target: Path, keep: int = RUN_TARGETS_KEPT) -> list[Path]:
+    """dagster-dbt gives every dbt invocation its own folder beside `run_target` (named
+    `<op>-<run id>-<suffix>`: manifest, compiled SQL, run_results.json, dbt.log; about 15 MB),
+    and never removes one, so daily runs would pile up gigabytes. Keep the `keep` newest folders
+    of the same op, `run_target` always among them; return the folders removed."""
+    run_target = Path(run_target)
+    prefix = run_target.name.split("-")[0] + "-"
+    runs = sorted((p for p in run_target.parent.glob(f"{prefix}*") if p.is_dir()),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = [p for p in runs[keep:] if p != run_target]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 class ManifestError(RuntimeError):

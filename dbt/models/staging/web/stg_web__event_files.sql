@@ -1,6 +1,9 @@
 -- One row per landing file of web events in raw (every copy counts, also those stg_web__events
--- did not keep): when its rows were last loaded. int_web__sessions reads it to find the files
--- loaded again since its last build. A view on DuckDB: read only by that incremental build.
+-- did not keep): when its rows were last loaded. The incremental web models read it to find the
+-- files loaded again since their last build. A view on DuckDB (a narrow scan of raw, read only
+-- by those builds); a table on Spark, like every Spark model.
+
+{{ config(materialized='table' if target.type == 'spark' else 'view') }}
 
 with
 
