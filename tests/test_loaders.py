@@ -69,6 +69,22 @@ def test_offsetless_timestamps_use_the_source_time_zone_when_set(tmp_path):
         (datetime(2025, 3, 1, 1, 0), datetime(2025, 3, 1, 3, 0))]
 
 
+def test_every_iso_8601_spelling_with_an_offset_is_read(settings):
+    """sources.md: ISO 8601 with an offset or Z, any sub-second precision. DuckDB's cast alone
+    reads none of a comma fraction, a lower-case z or a blank before the offset."""
+    spellings = ["2025-03-01T09:15:00,5+07:00", "2025-03-01 09:15:00 +07:00",
+                 "2025-03-01T02:15:00z", "2025-03-01T09:15:00+0700", "2025-03-01T09:15+07",
+                 "2025-03-01T02:15:00.5 Z"]
+    write(settings.landing_dir, "crm/orders/o.csv", ORDERS_HEADER + "".join(
+        f'O{i},C1,web,"{ts}",completed,1,2025-03-02T00:00:00Z\n' for i, ts in enumerate(spellings)))
+    report = load(settings, "crm_orders")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (6, 6, 0)
+    assert query(settings, "select ordered_at from raw.crm_orders order by order_id") == [
+        (datetime(2025, 3, 1, 2, 15, 0, 500000),), (datetime(2025, 3, 1, 2, 15),),
+        (datetime(2025, 3, 1, 2, 15),), (datetime(2025, 3, 1, 2, 15),),
+        (datetime(2025, 3, 1, 2, 15),), (datetime(2025, 3, 1, 2, 15, 0, 500000),)]
+
+
 def test_survey_scores_outside_the_contract(settings):
     header = ("response_id,survey_id,survey_type,touchpoint,submitted_at,respondent_email,"
               "contact_id,order_id,ticket_id,nps_score,csat_score,comment\n")

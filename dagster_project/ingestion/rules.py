@@ -160,18 +160,30 @@ def timestamp_sql(t: str, source_timezone: str | None, dialect: Dialect = DUCKDB
     On Spark (session time zone UTC) a cast to TIMESTAMP honours the offset.
     """
     without_offset = "null"
-    if dialect.name == "spark":  # Spark's cast wants `.` fractions and an upper-case Z
+    spelled = iso_spelling(t, dialect)
+    if dialect.name == "spark":
         if source_timezone:
             without_offset = (f"to_utc_timestamp(try_cast({t} as timestamp), "
                               f"{dialect.lit(source_timezone)})")
-        spelled = f"regexp_replace(replace({t}, ',', '.'), 'z$', 'Z')"
         return (f"case when {dialect.matches(t, _OFFSET_RE)} "
                 f"then try_cast({spelled} as timestamp) else {without_offset} end")
     if source_timezone:
         without_offset = (f"timezone('UTC', timezone({sql_string(source_timezone)}, "
                           f"try_cast({t} as timestamp)))")
     return (f"case when regexp_matches({t}, '{_OFFSET_RE}') "
-            f"then timezone('UTC', try_cast({t} as timestamptz)) else {without_offset} end")
+            f"then timezone('UTC', try_cast({spelled} as timestamptz)) else {without_offset} end")
+
+
+def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
+    """`t` (a timestamp with an offset) spelled the way both engines' casts read it: ISO 8601's
+    comma fraction (`09:15:00,5`) as a point, a lower-case `z` upper-cased, and blanks before the
+    offset (`09:15:00 +07:00`) dropped. Neither cast reads the original spellings, which
+    _OFFSET_RE accepts."""
+    group = dialect.lit("$1" if dialect.name == "spark" else r"\1")
+    trailing_z = dialect.lit(r"\s*z$")
+    blank_offset = dialect.lit(r"\s+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$")
+    upper_z = f"regexp_replace(replace({t}, ',', '.'), {trailing_z}, 'Z')"
+    return f"regexp_replace({upper_z}, {blank_offset}, {group})"
 
 
 def first_reason_sql(reasons: list[str]) -> str:

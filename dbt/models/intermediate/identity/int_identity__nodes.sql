@@ -1,9 +1,11 @@
 -- One row per node of the identity graph (marts.md): every CRM contact_id referenced anywhere
--- (contacts, orders, tickets, a response's contact_id, a web user_id on a device that links), every
--- usable normalized email and phone that an edge carries, every survey response_id and every web
--- anonymous_id that carried a user_id or an identify email and is not a placeholder (a device that
--- never did can only be an anonymous-only component, never a customer: it is left out rather
--- than read from every event). Blocked values are not nodes.
+-- (contacts, orders, tickets, a response's contact_id, a web user_id on a device that is not
+-- shared - a placeholder anonymous_id such as `unknown` included: it links nothing, but the one
+-- user_id it carried is still a referenced contact_id), every usable normalized email and phone
+-- that an edge carries, every survey response_id and every web anonymous_id that carried a
+-- user_id or an identify email and is not a placeholder (a device that never did can only be an
+-- anonymous-only component, never a customer: it is left out rather than read from every
+-- event). Blocked values are not nodes.
 --
 -- linked_by: the rule or edge that attached the identifier; when several apply, the first of
 --   contact, contact_email, contact_phone, order_contact, ticket_contact, survey_contact_id,
@@ -48,6 +50,12 @@ responses as (
 devices as (
 
     select * from {{ ref('int_identity__devices') }}
+
+),
+
+device_links as (
+
+    select * from {{ ref('int_identity__device_links') }}
 
 ),
 
@@ -101,6 +109,18 @@ mentions as (
         case when devices.is_shared_device then 'web_shared_device' else 'web_anonymous' end
     from devices
     where not devices.is_placeholder_id
+
+    union all
+
+    -- the user_id of a placeholder anonymous_id that is not shared: no edge carries it
+    select 'contact_id', device_links.identifier_value, device_links.link_type
+    from device_links
+    inner join devices
+        on device_links.anonymous_id = devices.anonymous_id
+    where device_links.link_type = 'web_login'
+        and not device_links.is_blocked
+        and devices.is_placeholder_id
+        and not devices.is_shared_device
 
     union all
 
