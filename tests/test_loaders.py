@@ -69,6 +69,22 @@ def test_offsetless_timestamps_use_the_source_time_zone_when_set(tmp_path):
         (datetime(2025, 3, 1, 1, 0), datetime(2025, 3, 1, 3, 0))]
 
 
+def test_offsetless_times_at_a_clock_change_are_read_as_python_and_spark_read_them(tmp_path):
+    """In the hour that summer time's end repeats, the first of the two instants (Python's
+    zoneinfo with fold=0, and Spark, read it so; DuckDB's own cast gives the second); in the
+    hour that its start skips, the offset in force before the change."""
+    landing = tmp_path / "landing"
+    write(landing, "crm/orders/o.csv", ORDERS_HEADER
+          + "O1,C1,web,2025-11-02 01:30:00,completed,1,2025-11-02 00:59:59.5\n"
+          + "O2,C1,web,2025-03-09 02:30:00,completed,1,2025-11-02 02:00:00\n")
+    settings = Settings(landing_dir=landing, warehouse_path=tmp_path / "w.duckdb",
+                        source_timezone="America/Los_Angeles")
+    assert load(settings, "crm_orders").rows_accepted == 2
+    assert query(settings, "select ordered_at, updated_at from raw.crm_orders order by 1") == [
+        (datetime(2025, 3, 9, 10, 30), datetime(2025, 11, 2, 10, 0)),
+        (datetime(2025, 11, 2, 8, 30), datetime(2025, 11, 2, 7, 59, 59, 500000))]
+
+
 def test_every_iso_8601_spelling_with_an_offset_is_read(settings):
     """sources.md: ISO 8601 with an offset or Z, any sub-second precision. DuckDB's cast alone
     reads none of a comma fraction, a lower-case z or a blank before the offset."""

@@ -168,10 +168,25 @@ def timestamp_sql(t: str, source_timezone: str | None, dialect: Dialect = DUCKDB
         return (f"case when {dialect.matches(t, _OFFSET_RE)} "
                 f"then try_cast({spelled} as timestamp) else {without_offset} end")
     if source_timezone:
-        without_offset = (f"timezone('UTC', timezone({sql_string(source_timezone)}, "
-                          f"try_cast({t} as timestamp)))")
+        without_offset = wall_clock_to_utc_sql(f"try_cast({t} as timestamp)", source_timezone)
     return (f"case when regexp_matches({t}, '{_OFFSET_RE}') "
             f"then timezone('UTC', try_cast({spelled} as timestamptz)) else {without_offset} end")
+
+
+def wall_clock_to_utc_sql(wall: str, zone: str) -> str:
+    """DuckDB: the UTC instant of naive wall-clock time `wall` in `zone`. A time the clocks show
+    twice (the hour repeated when summer time ends) is the first of the two, as Python's
+    zoneinfo (fold=0) and Spark read it; DuckDB alone reads the second. A time the clocks skip
+    gets the offset in force before the change, in all three."""
+    z = sql_string(zone)
+
+    def offset(instant: str) -> str:  # the zone's UTC offset at a naive-UTC instant
+        return f"(timezone({z}, timezone('UTC', {instant})) - {instant})"
+
+    later = f"timezone('UTC', timezone({z}, {wall}))"
+    earlier = f"({wall} - {offset(f'({later} - interval 1 day)')})"
+    return (f"case when {earlier} < {later} and {earlier} + {offset(earlier)} = {wall} "
+            f"then {earlier} else {later} end")
 
 
 def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
