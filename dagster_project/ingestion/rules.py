@@ -160,17 +160,21 @@ def timestamp_sql(t: str, source_timezone: str | None, dialect: Dialect = DUCKDB
     On Spark (session time zone UTC) a cast to TIMESTAMP honours the offset.
     """
     without_offset = "null"
-    spelled = iso_spelling(t, dialect)
+    kind = "timestamp" if dialect.name == "spark" else "timestamptz"
+    # The rewrite of rare spellings only for values the plain cast cannot read (COALESCE stops
+    # at the first non-NULL value: no cost for the usual ones).
+    with_offset = (f"coalesce(try_cast({t} as {kind}), "
+                   f"try_cast({iso_spelling(t, dialect)} as {kind}))")
     if dialect.name == "spark":
         if source_timezone:
             without_offset = (f"to_utc_timestamp(try_cast({t} as timestamp), "
                               f"{dialect.lit(source_timezone)})")
         return (f"case when {dialect.matches(t, _OFFSET_RE)} "
-                f"then try_cast({spelled} as timestamp) else {without_offset} end")
+                f"then {with_offset} else {without_offset} end")
     if source_timezone:
         without_offset = wall_clock_to_utc_sql(f"try_cast({t} as timestamp)", source_timezone)
     return (f"case when regexp_matches({t}, '{_OFFSET_RE}') "
-            f"then timezone('UTC', try_cast({spelled} as timestamptz)) else {without_offset} end")
+            f"then timezone('UTC', {with_offset}) else {without_offset} end")
 
 
 def wall_clock_to_utc_sql(wall: str, zone: str) -> str:
@@ -191,14 +195,16 @@ def wall_clock_to_utc_sql(wall: str, zone: str) -> str:
 
 def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
     """`t` (a timestamp with an offset) spelled the way both engines' casts read it: ISO 8601's
-    comma fraction (`09:15:00,5`) as a point, a lower-case `z` upper-cased, and blanks before the
-    offset (`09:15:00 +07:00`) dropped. Neither cast reads the original spellings, which
-    _OFFSET_RE accepts."""
-    group = dialect.lit("$1" if dialect.name == "spark" else r"\1")
+    comma fraction (`09:15:00,5`) as a point, a lower-case `z` upper-cased, blanks before the
+    offset (`09:15:00 +07:00`) dropped and an hours-only offset (`+07`) given its minutes. The
+    casts read none, or (Spark) not all, of these spellings, which _OFFSET_RE accepts."""
+    group = "$1" if dialect.name == "spark" else r"\1"
     trailing_z = dialect.lit(r"\s*z$")
     blank_offset = dialect.lit(r"\s+([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$")
+    hours_offset = dialect.lit(r"([+-][0-9]{2})$")
     upper_z = f"regexp_replace(replace({t}, ',', '.'), {trailing_z}, 'Z')"
-    return f"regexp_replace({upper_z}, {blank_offset}, {group})"
+    no_blank = f"regexp_replace({upper_z}, {blank_offset}, {dialect.lit(group)})"
+    return f"regexp_replace({no_blank}, {hours_offset}, {dialect.lit(group + ':00')})"
 
 
 def first_reason_sql(reasons: list[str]) -> str:
