@@ -1,8 +1,9 @@
 """What every part of the generator shares: time units, the generated window, timestamp styles,
-and small numpy helpers that draw from the one random generator.
+and small numpy / pandas helpers.
 
-The helpers draw whole arrays at a time; callers must keep calling them in the order the
-generator always has, or a seed no longer gives the same files.
+The helpers that take `rng` (between, pick_per_group, stamp) draw whole arrays from the one random
+generator; callers must keep calling them in the order the generator always has, or a seed no
+longer gives the same files.
 """
 
 from __future__ import annotations

@@ -37,6 +37,7 @@ from dagster_project.sample_data.writers import copy_csv
 # Placeholder emails seen in CRM exports; None is an empty field.
 PLACEHOLDER_EMAILS = (None, "n/a", "N/A", "none", "None", "unknown", "NULL", "null", "-1", "0",
                       "na", "anonymous")
+# Values the identity rules of marts.md never link on (normalized); the ground truth notes them.
 BLOCKED_VALUES = ("", "null", "none", "n/a", "na", "unknown", "anonymous", "-1", "0")
 LIFECYCLE_STAGES = ("subscriber", "lead", "opportunity", "customer", "evangelist", "other")
 SOURCE_SYSTEMS = ("hubspot", "pos_sync", "import")
