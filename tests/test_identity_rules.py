@@ -1,8 +1,11 @@
 """Identity rules of marts.md at their edges, on a hand-made landing zone and a real `cdp run`."""
 
+import pytest
 from conftest import query, run_cdp, write
 
 from dagster_project.settings import Settings
+
+pytestmark = pytest.mark.slow  # a whole `cdp run`
 
 CONTACTS = ("contact_id,email,created_at,updated_at\n"
             "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")

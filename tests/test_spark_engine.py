@@ -81,6 +81,7 @@ def test_dbt_spark_target_uses_the_one_spark_conf(tmp_path):
 
 
 @needs_spark
+@pytest.mark.slow
 def test_spark_loader_on_the_hostile_corpus(tmp_path):
     settings = Settings(landing_dir=tmp_path / "landing", warehouse_path=tmp_path / "w.duckdb",
                         engine="spark")
