@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
 

@@ -33,7 +33,12 @@ from typing import NamedTuple
 
 import duckdb
 
-from dagster_project.ingestion.rules import first_reason_sql, quote_ident, sql_string
+from dagster_project.ingestion.rules import (
+    csv_row_sql,
+    first_reason_sql,
+    quote_ident,
+    sql_string,
+)
 from dagster_project.ingestion.sources import Source
 
 # Far above any real record, so that only a truly broken file hits it.
@@ -120,23 +125,33 @@ def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
     read_files(con, source, [path], source_timezone, latest)
 
 
+_LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
+
+
+def copy_with_lf(path: Path, copy: Path, drop_leading_blank_lines: bool = False) -> Path:
+    """`path` (decompressed) copied to `copy` with every CRLF turned into LF; both loaders use
+    it for files their CSV reader chokes on. A CRLF inside a quoted CSV field becomes LF too;
+    rows and their numbers are unchanged. `drop_leading_blank_lines`: the blank lines before
+    the header go too (a CSV row number counts from the header, so none changes)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as src, open(copy, "wb") as dst:
+        carry, first = b"", drop_leading_blank_lines
+        for block in iter(lambda: src.read(1 << 20), b""):
+            block = carry + block
+            carry = b"\r" if block.endswith(b"\r") else b""
+            block = block[:len(block) - len(carry)].replace(b"\r\n", b"\n")
+            if first:
+                block, first = block[_LEADING_BLANK_LINES.match(block).end():], False
+            dst.write(block)
+        dst.write(carry)
+    return copy
+
+
 @contextmanager
 def _lf_line_ends(path: Path) -> Iterator[Path]:
-    """A temporary copy of `path` (decompressed) with every CRLF turned into LF.
-
-    A CRLF inside a quoted CSV field becomes LF too; rows and their numbers are unchanged.
-    """
-    opener = gzip.open if path.suffix == ".gz" else open
+    """A temporary LF-only copy of `path` (`copy_with_lf`)."""
     with tempfile.TemporaryDirectory(prefix="cdp-lf-") as folder:
-        copy = Path(folder) / path.name.removesuffix(".gz")
-        with opener(path, "rb") as src, open(copy, "wb") as dst:
-            carry = b""
-            for block in iter(lambda: src.read(1 << 20), b""):
-                block = carry + block
-                carry = b"\r" if block.endswith(b"\r") else b""
-                dst.write(block[:len(block) - len(carry)].replace(b"\r\n", b"\n"))
-            dst.write(carry)
-        yield copy
+        yield copy_with_lf(path, Path(folder) / path.name.removesuffix(".gz"))
 
 
 def _start_read(con) -> None:
@@ -248,12 +263,6 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
               from ({from_sql}))""")
 
 
-def _csv_field(name: str) -> str:
-    v = quote_ident(name)
-    return (f"case when {v} is null then '' when regexp_matches({v}, '[\",\\r\\n]') "
-            f"then '\"' || replace({v}, '\"', '\"\"') || '\"' else {v} end")
-
-
 def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     names, blank_lines = csv_header(paths[0])
     header = _unique(names)
@@ -280,7 +289,7 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
                           if len(absent) == 1 else
                           f"required columns {', '.join(absent)} are missing from the file's "
                           "header")] if absent else []
-    raw_sql = "concat_ws(',', " + ", ".join(_csv_field(h) for h in header) + ")"
+    raw_sql = csv_row_sql([quote_ident(h) for h in header])
     _start_read(con)
     read = f"""
         select file_index::integer as __cdp_f, *

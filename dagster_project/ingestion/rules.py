@@ -84,11 +84,6 @@ class Column:
         return {"text": "varchar", "timestamp": "timestamp", "amount": "double",
                 "integer": "integer", "json": "json"}[self.kind]
 
-    @property
-    def spark_type(self) -> str:
-        return {"text": "string", "timestamp": "timestamp", "amount": "double",
-                "integer": "int", "json": "string"}[self.kind]
-
     def value_sql(self, v: str, source_timezone: str | None, dialect: Dialect = DUCKDB) -> str:
         """The typed value of text expression `v` (NULL when empty or invalid)."""
         t = f"nullif(trim({v}), '')"
@@ -205,6 +200,21 @@ def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
     upper_z = f"regexp_replace(replace({t}, ',', '.'), {trailing_z}, 'Z')"
     no_blank = f"regexp_replace({upper_z}, {blank_offset}, {dialect.lit(group)})"
     return f"regexp_replace({no_blank}, {hours_offset}, {dialect.lit(group + ':00')})"
+
+
+# A CSV field holding one of these characters is quoted when a row's text is rebuilt.
+_CSV_SPECIAL = r'[",\r\n]'
+
+
+def csv_row_sql(fields: list[str], dialect: Dialect = DUCKDB) -> str:
+    """A CSV row's text rebuilt from its fields (quoted identifiers of text columns), each
+    quoted as RFC 4180 does when it holds a quote, a comma or a line end: the `raw` text of a
+    rejected row. Both loaders use it."""
+    def field(v: str) -> str:
+        return (f"case when {v} is null then '' when {dialect.matches(v, _CSV_SPECIAL)} "
+                f"then concat('\"', replace({v}, '\"', '\"\"'), '\"') else {v} end")
+
+    return "concat_ws(',', " + ", ".join(field(f) for f in fields) + ")"
 
 
 def first_reason_sql(reasons: list[str]) -> str:
