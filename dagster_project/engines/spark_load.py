@@ -38,7 +38,14 @@ from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_ta
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
 from dagster_project.ingestion.readers import _unique, copy_with_lf, csv_header
-from dagster_project.ingestion.rules import FUTURE_TOLERANCE, SPARK, csv_row_sql, first_reason_sql
+from dagster_project.ingestion.rules import (
+    FUTURE_TOLERANCE,
+    SPARK,
+    csv_row_sql,
+    first_reason_sql,
+    json_shape_reason_sql,
+    match_header,
+)
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings, get_settings
 
@@ -137,19 +144,13 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
              .withColumn("_id", F.monotonically_increasing_id()))
     view = f"_read_{source.name}_{abs(hash(tuple(header)))}"
     frame.createOrReplaceTempView(view)
-    by_lower: dict[str, str] = {}
-    for h in header:
-        by_lower.setdefault(h.lower(), h)
-    texts = {c.name: f"`{by_lower[c.name]}`" if c.name in by_lower else "cast(null as string)"
-             for c in source.columns}
-    absent = [c.name for c in source.columns if c.required and c.name not in by_lower]
+    found, absent = match_header(source.columns, header)
+    texts = {name: f"`{h}`" if h else "cast(null as string)" for name, h in found.items()}
     extra = ["case when _corrupt is not null then "
              + SPARK.lit(f"the reader rejected the row: it does not have the header's "
                          f"{len(header)} fields") + " end"]
     if absent:
-        extra.append(SPARK.lit(
-            f"required column {absent[0]} is missing from the file's header" if len(absent) == 1
-            else f"required columns {', '.join(absent)} are missing from the file's header"))
+        extra.append(SPARK.lit(absent))
     raw_sql = f"coalesce(_corrupt, {csv_row_sql([f'`{h}`' for h in header], SPARK)})"
     return spark.sql(_checked_sql(source, texts, _numbered(view), extra, raw_sql, settings,
                                   latest))
@@ -173,9 +174,7 @@ def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, la
                       as _kind
             from ({_numbered(view)}))
         where not line rlike '^\\\\s*$'"""
-    shape = ("case when _kind is null then 'the line is not valid JSON' "
-             f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
-             "|| ', not an object' end")
+    shape = json_shape_reason_sql("_kind", _JSON_KIND)
     return spark.sql(_checked_sql(source, texts, parsed, [shape], "line", settings, latest))
 
 

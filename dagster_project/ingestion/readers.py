@@ -36,6 +36,8 @@ import duckdb
 from dagster_project.ingestion.rules import (
     csv_row_sql,
     first_reason_sql,
+    json_shape_reason_sql,
+    match_header,
     quote_ident,
     sql_string,
 )
@@ -278,17 +280,10 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         _rows_view(con, source)
         return
     columns = "{" + ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header) + "}"
-    by_lower = {}
-    for h in header:
-        by_lower.setdefault(h.lower(), h)
-    texts = {c.name: quote_ident(by_lower[c.name]) if c.name in by_lower else "null::varchar"
-             for c in source.columns}
+    found, absent = match_header(source.columns, header)
+    texts = {name: quote_ident(h) if h else "null::varchar" for name, h in found.items()}
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    absent = [c.name for c in source.columns if c.required and c.name not in by_lower]
-    missing = [sql_string(f"required column {absent[0]} is missing from the file's header"
-                          if len(absent) == 1 else
-                          f"required columns {', '.join(absent)} are missing from the file's "
-                          "header")] if absent else []
+    missing = [sql_string(absent)] if absent else []
     raw_sql = csv_row_sql([quote_ident(h) for h in header])
     _start_read(con)
     read = f"""
@@ -320,9 +315,7 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
               from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}},
                   header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
                   max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS}))"""
-    shape = ("case when _kind is null then 'the line is not valid JSON' "
-             f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
-             "|| ', not an object' end")
+    shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
     _check(con, source, texts, parsed, [shape], "line", blank, rules)
     _reader_rejects(con, jsonl=True, line_offset=0)

@@ -202,6 +202,32 @@ def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
     return f"regexp_replace({no_blank}, {hours_offset}, {dialect.lit(group + ':00')})"
 
 
+def match_header(columns: tuple[Column, ...], header: list[str],
+                 ) -> tuple[dict[str, str | None], str | None]:
+    """A CSV file's header against the contract columns, as both loaders read it: each
+    column's header name (the first one equal to it ignoring case; None when absent), and the
+    reason every row of the file is rejected when required columns are absent (else None)."""
+    by_lower: dict[str, str] = {}
+    for name in header:
+        by_lower.setdefault(name.lower(), name)
+    found = {c.name: by_lower.get(c.name) for c in columns}
+    absent = [c.name for c in columns if c.required and found[c.name] is None]
+    reason = None
+    if len(absent) == 1:
+        reason = f"required column {absent[0]} is missing from the file's header"
+    elif absent:
+        reason = f"required columns {', '.join(absent)} are missing from the file's header"
+    return found, reason
+
+
+def json_shape_reason_sql(kind: str, kind_name: str) -> str:
+    """The reason a JSON line is rejected for its shape: `kind` is NULL when the line is not
+    valid JSON and 'OBJECT' for an object; `kind_name` names the JSON type of another value."""
+    return ("case when " + kind + " is null then 'the line is not valid JSON' "
+            f"when {kind} <> 'OBJECT' then 'the line is a JSON ' || {kind_name} "
+            "|| ', not an object' end")
+
+
 # A CSV field holding one of these characters is quoted when a row's text is rebuilt.
 _CSV_SPECIAL = r'[",\r\n]'
 
