@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.settings import PROJECT_ROOT, Settings
 
 CDP = str(Path(sys.executable).with_name("cdp"))

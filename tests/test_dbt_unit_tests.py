@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
 pytestmark = pytest.mark.slow  # dbt builds every model, then runs the unit tests

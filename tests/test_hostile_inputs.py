@@ -7,9 +7,9 @@ import pytest
 from conftest import load, query, run_cdp, write
 from hostile_corpus import ANCHOR, CASES, CONTACTS, Case, contact, csv
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.sample_data import generate_landing_zone
 from dagster_project.settings import Settings, SettingsError
 

@@ -14,7 +14,7 @@ import yaml
 from hostile_corpus import ANCHOR, CASES
 from test_hostile_inputs import assert_outcome
 
-from dagster_project.engines import SparkEngine
+from dagster_project.engines.spark import SparkEngine
 from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.ingestion import SOURCES
 from dagster_project.settings import DBT_PROJECT_DIR, Settings, SettingsError
