@@ -19,25 +19,20 @@ tickets as (
 
 ),
 
-identifiers as (
-
-    select * from {{ ref('int_identifiers_stitched') }}
-
-),
+{{ customer_lookups(['contact', 'response']) }}
 
 detractor_responses as (
 
     select
         responses.response_id,
-        identifiers.customer_key,
+        response_customers.customer_key,
         responses.submitted_at,
         responses.nps_score,
         responses.touchpoint
 
     from responses
-    left join identifiers
-        on identifiers.identifier_type = 'response_id'
-        and identifiers.identifier_value = responses.response_id
+    left join response_customers
+        on responses.response_id = response_customers.response_id
     where responses.nps_score <= 6
 
 ),
@@ -45,14 +40,13 @@ detractor_responses as (
 customer_tickets as (
 
     select
-        identifiers.customer_key,
+        contact_customers.customer_key,
         tickets.ticket_id,
         tickets.opened_at
 
     from tickets
-    inner join identifiers
-        on identifiers.identifier_type = 'contact_id'
-        and identifiers.identifier_value = tickets.contact_id
+    inner join contact_customers
+        on tickets.contact_id = contact_customers.contact_id
 
 ),
 
