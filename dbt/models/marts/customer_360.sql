@@ -158,7 +158,7 @@ purchasers_ranked as (
 
     select
         customer_key,
-        row_number() over (order by revenue desc, customer_key) as revenue_rank,
+        row_number() over (order by revenue desc, customer_key asc) as revenue_rank,
         count(*) over () as purchasers
 
     from joined

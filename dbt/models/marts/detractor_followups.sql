@@ -63,8 +63,8 @@ followup_candidates as (
 
     from detractor_responses
     inner join customer_tickets
-        on customer_tickets.customer_key = detractor_responses.customer_key
-        and customer_tickets.opened_at >= detractor_responses.submitted_at
+        on detractor_responses.customer_key = customer_tickets.customer_key
+        and detractor_responses.submitted_at <= customer_tickets.opened_at
         and customer_tickets.opened_at <= detractor_responses.submitted_at + interval 240 hours
 
 ),
@@ -97,8 +97,10 @@ final as (
         detractor_responses.submitted_at,
         first_followups.followed_up_at,
         first_followups.followup_ticket_id,
-        {{ seconds_between('detractor_responses.submitted_at', 'first_followups.followed_up_at') }}
-            / 86400.0 as days_to_follow_up,
+        (
+            {{ seconds_between('detractor_responses.submitted_at', 'first_followups.followed_up_at') }}
+            / 86400.0
+        ) as days_to_follow_up,
         {{ days_between(to_local_date('detractor_responses.submitted_at'), 'as_of.as_of_date') }} as days_since_submitted,
         case
             when first_followups.followed_up_at is not null then 'closed'
@@ -109,7 +111,7 @@ final as (
     from detractor_responses
     cross join as_of
     left join first_followups
-        on first_followups.response_id = detractor_responses.response_id
+        on detractor_responses.response_id = first_followups.response_id
 
 )
 

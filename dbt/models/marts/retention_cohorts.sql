@@ -83,7 +83,7 @@ final as (
 
     from activity
     inner join cohort_sizes
-        on cohort_sizes.cohort_month = activity.cohort_month
+        on activity.cohort_month = cohort_sizes.cohort_month
 
 )
 

@@ -72,7 +72,8 @@ customer_contacts as (
 
 primary_contacts as (
 
-    select * from customer_contacts where contact_rank = 1
+    select * from customer_contacts
+    where contact_rank = 1
 
 ),
 
