@@ -60,8 +60,10 @@ dev: setup manifest
 	  { test -f $$DAGSTER_HOME/dagster.yaml || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
 	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions -p $(DAGSTER_PORT)
 
+# ruff for the Python, SQLFluff for the dbt models (dbt/.sqlfluff).
 lint: setup
 	$(BIN)/ruff check dagster_project tests bench app.py
+	$(BIN)/sqlfluff lint dbt/models
 
 docs: setup manifest
 	cd dbt && ../$(BIN)/dbt docs generate --project-dir . --profiles-dir .

@@ -1,26 +1,26 @@
-{#- Two CTEs mapping a contact_id and an anonymous_id to its customer (int_identifiers_stitched),
-    for models that attribute events or sessions: contact_customers(contact_id, customer_key)
-    and device_customers(anonymous_id, customer_key). Followed by a comma. -#}
-{% macro customer_lookups() %}
+{#- CTEs mapping an identifier to its customer (int_identifiers_stitched), the one home of that
+    mapping for models that attribute rows to customers one by one (events, sessions, orders by
+    month, tickets and responses of detractors); per-customer totals are the customer
+    intermediates' (models/intermediate/customer). `lookups` chooses which of
+    contact_customers(contact_id, customer_key), device_customers(anonymous_id, customer_key) and
+    response_customers(response_id, customer_key) to write. Followed by a comma. -#}
+{% macro customer_lookups(lookups=['contact', 'device']) %}
+{%- set columns = {'contact': 'contact_id', 'device': 'anonymous_id', 'response': 'response_id'} -%}
 stitched as (
 
     select * from {{ ref('int_identifiers_stitched') }}
 
 ),
+{% for lookup in lookups %}
+{{ lookup }}_customers as (
 
-contact_customers as (
+    select
+        identifier_value as {{ columns[lookup] }},
+        customer_key
 
-    select identifier_value as contact_id, customer_key
     from stitched
-    where identifier_type = 'contact_id'
+    where identifier_type = '{{ columns[lookup] }}'
 
 ),
-
-device_customers as (
-
-    select identifier_value as anonymous_id, customer_key
-    from stitched
-    where identifier_type = 'anonymous_id'
-
-),
+{% endfor %}
 {% endmacro %}

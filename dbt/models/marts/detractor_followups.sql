@@ -19,25 +19,20 @@ tickets as (
 
 ),
 
-identifiers as (
-
-    select * from {{ ref('int_identifiers_stitched') }}
-
-),
+{{ customer_lookups(['contact', 'response']) }}
 
 detractor_responses as (
 
     select
         responses.response_id,
-        identifiers.customer_key,
+        response_customers.customer_key,
         responses.submitted_at,
         responses.nps_score,
         responses.touchpoint
 
     from responses
-    left join identifiers
-        on identifiers.identifier_type = 'response_id'
-        and identifiers.identifier_value = responses.response_id
+    left join response_customers
+        on responses.response_id = response_customers.response_id
     where responses.nps_score <= 6
 
 ),
@@ -45,14 +40,13 @@ detractor_responses as (
 customer_tickets as (
 
     select
-        identifiers.customer_key,
+        contact_customers.customer_key,
         tickets.ticket_id,
         tickets.opened_at
 
     from tickets
-    inner join identifiers
-        on identifiers.identifier_type = 'contact_id'
-        and identifiers.identifier_value = tickets.contact_id
+    inner join contact_customers
+        on tickets.contact_id = contact_customers.contact_id
 
 ),
 
@@ -69,8 +63,8 @@ followup_candidates as (
 
     from detractor_responses
     inner join customer_tickets
-        on customer_tickets.customer_key = detractor_responses.customer_key
-        and customer_tickets.opened_at >= detractor_responses.submitted_at
+        on detractor_responses.customer_key = customer_tickets.customer_key
+        and detractor_responses.submitted_at <= customer_tickets.opened_at
         and customer_tickets.opened_at <= detractor_responses.submitted_at + interval 240 hours
 
 ),
@@ -103,8 +97,10 @@ final as (
         detractor_responses.submitted_at,
         first_followups.followed_up_at,
         first_followups.followup_ticket_id,
-        {{ seconds_between('detractor_responses.submitted_at', 'first_followups.followed_up_at') }}
-            / 86400.0 as days_to_follow_up,
+        (
+            {{ seconds_between('detractor_responses.submitted_at', 'first_followups.followed_up_at') }}
+            / 86400.0
+        ) as days_to_follow_up,
         {{ days_between(to_local_date('detractor_responses.submitted_at'), 'as_of.as_of_date') }} as days_since_submitted,
         case
             when first_followups.followed_up_at is not null then 'closed'
@@ -115,7 +111,7 @@ final as (
     from detractor_responses
     cross join as_of
     left join first_followups
-        on first_followups.response_id = detractor_responses.response_id
+        on detractor_responses.response_id = first_followups.response_id
 
 )
 

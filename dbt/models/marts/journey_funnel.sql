@@ -17,12 +17,13 @@ stages as (
 
     select * from (
         values
-            (1, 'awareness'),
-            (2, 'consideration'),
-            (3, 'purchase'),
-            (4, 'retention'),
-            (5, 'advocacy')
-    ) as stage_order (stage_rank, stage)
+        (1, 'awareness'),
+        (2, 'consideration'),
+        (3, 'purchase'),
+        (4, 'retention'),
+        (5, 'advocacy')
+    -- the alias is what names the columns of `values` (AL05 sees it unused)
+    ) as stage_order (stage_rank, stage)  -- noqa: AL05
 
 ),
 

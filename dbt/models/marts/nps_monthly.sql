@@ -44,10 +44,14 @@ final as (
         passives,
         detractors,
         {{ nps('promoters', 'detractors', 'responses') }} as nps,
-        {{ nps('promoters', 'detractors', 'responses') }}
-            - {{ nps_ci_half_width('promoters', 'detractors', 'responses') }} as nps_ci_low,
-        {{ nps('promoters', 'detractors', 'responses') }}
-            + {{ nps_ci_half_width('promoters', 'detractors', 'responses') }} as nps_ci_high
+        (
+            {{ nps('promoters', 'detractors', 'responses') }}
+            - {{ nps_ci_half_width('promoters', 'detractors', 'responses') }}
+        ) as nps_ci_low,
+        (
+            {{ nps('promoters', 'detractors', 'responses') }}
+            + {{ nps_ci_half_width('promoters', 'detractors', 'responses') }}
+        ) as nps_ci_high
 
     from aggregated
 

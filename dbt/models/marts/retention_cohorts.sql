@@ -1,8 +1,9 @@
 -- One row per (cohort_month, months_since_first_order) with at least one active customer.
 -- Customers are identity-resolved (an order's contact_id -> customer_key through
--- int_identifiers_stitched); only orders whose latest status is completed count. cohort_month is
--- the reporting-zone month of the customer's first completed order; a customer is active in a
--- month when it has >= 1 completed order that month; months_since_first_order starts at 0.
+-- int_identifiers_stitched, macro customer_lookups); only orders whose latest status is completed
+-- count. cohort_month is the reporting-zone month of the customer's first completed order; a
+-- customer is active in a month when it has >= 1 completed order that month;
+-- months_since_first_order starts at 0.
 
 with
 
@@ -12,22 +13,17 @@ orders as (
 
 ),
 
-identifiers as (
-
-    select * from {{ ref('int_identifiers_stitched') }}
-
-),
+{{ customer_lookups(['contact']) }}
 
 customer_orders as (
 
     select
-        identifiers.customer_key,
+        contact_customers.customer_key,
         {{ to_local_month('orders.ordered_at') }} as order_month
 
     from orders
-    inner join identifiers
-        on identifiers.identifier_type = 'contact_id'
-        and identifiers.identifier_value = orders.contact_id
+    inner join contact_customers
+        on orders.contact_id = contact_customers.contact_id
     where orders.is_completed
 
 ),
@@ -87,7 +83,7 @@ final as (
 
     from activity
     inner join cohort_sizes
-        on cohort_sizes.cohort_month = activity.cohort_month
+        on activity.cohort_month = cohort_sizes.cohort_month
 
 )
 

@@ -72,10 +72,10 @@ roots_{{ round }} as {{ cdp.materialized_cte() }} (
 {% endfor %}
 
 round_arcs as (
-{% for round in range(0, rounds + 1) %}
+    {% for round in range(0, rounds + 1) %}
     select {{ round }} as round, count(*) as arcs from arcs_{{ round }}
     {% if not loop.last %}union all{% endif %}
-{%- endfor %}
+    {%- endfor %}
 
 ),
 

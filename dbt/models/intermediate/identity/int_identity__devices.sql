@@ -60,7 +60,8 @@ final as (
         first_linked_at,
         is_placeholder_id,
         is_shared_device,
-        not (is_placeholder_id or is_shared_device) as links_identities
+        -- `not` is an operator, not a function (LT01, LT06 read it as one)
+        not (is_placeholder_id or is_shared_device) as links_identities  -- noqa: LT01, LT06
 
     from flagged
 

@@ -51,19 +51,22 @@ blocked as (
 
 placeholders as (
 
-    select blocked_value from blocked where identifier_type = 'any'
+    select blocked_value from blocked
+    where identifier_type = 'any'
 
 ),
 
 blocked_emails as (
 
-    select blocked_value from blocked where identifier_type in ('any', 'email')
+    select blocked_value from blocked
+    where identifier_type in ('any', 'email')
 
 ),
 
 blocked_phones as (
 
-    select blocked_value from blocked where identifier_type in ('any', 'phone')
+    select blocked_value from blocked
+    where identifier_type in ('any', 'phone')
 
 ),
 
@@ -122,7 +125,8 @@ web_links as (
 
 edge_records as (
 
-    select 'contact_email' as edge_type, 'contact_id' as from_type, contact_id as from_value,
+    select
+        'contact_email' as edge_type, 'contact_id' as from_type, contact_id as from_value,
         'email' as to_type, email as to_value, 1 as records
     from contact_identifiers
 

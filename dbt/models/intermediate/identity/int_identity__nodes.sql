@@ -83,7 +83,8 @@ referenced_contact_ids as (
 
     union all
 
-    select distinct contact_id, 'ticket_contact' from tickets where contact_id is not null
+    select distinct contact_id, 'ticket_contact' from tickets
+    where contact_id is not null
 
 ),
 

@@ -1,0 +1,5 @@
+"""`target` for SQLFluff's jinja templater: the duckdb target of profiles.yml."""
+
+type = "duckdb"
+name = "duckdb"
+schema = "main"
