@@ -13,7 +13,7 @@ SAMPLE_CUSTOMERS ?= 2000
 run: setup manifest sample
 	$(BIN)/cdp run
 
-test: setup manifest browser
+test: setup manifest browser lint
 	$(BIN)/pytest -n 2 -q
 
 test-fast: setup manifest
@@ -61,6 +61,7 @@ dev: setup manifest
 	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions -p $(DAGSTER_PORT)
 
 # ruff for the Python, SQLFluff for the dbt models (dbt/.sqlfluff).
+# ruff for Python, SQLFluff (dbt/.sqlfluff: DuckDB dialect, jinja templater) for the dbt models.
 lint: setup
 	$(BIN)/ruff check dagster_project tests bench app.py
 	$(BIN)/sqlfluff lint dbt/models
