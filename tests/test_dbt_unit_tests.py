@@ -9,7 +9,8 @@ from pathlib import Path
 
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.warehouse import connect
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR as DBT_PROJECT_DIR
+from dagster_project.settings import Settings
 
 
 def dbt(*args: str, settings: Settings, work: Path) -> subprocess.CompletedProcess:

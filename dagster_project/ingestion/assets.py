@@ -7,7 +7,7 @@ from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
 from dagster_project.ingestion.sources import Source
 from dagster_project.orchestration.retries import open_warehouse
-from dagster_project.settings import get_settings
+from dagster_project.settings_resource import SettingsResource
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
 # Soft: too many rejects is worth a look, not a reason to hold back the marts.
@@ -45,8 +45,9 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                                           "check warns (severity WARN) and the run goes on."),
         ],
     )
-    def load(context: dg.AssetExecutionContext, engine: EngineResource):
-        settings = get_settings()
+    def load(context: dg.AssetExecutionContext, engine: EngineResource,
+             settings: SettingsResource):
+        settings = settings.get()
         if settings.engine == "duckdb":
             with open_warehouse(context, settings) as con:  # retried while another holds it
                 report = load_source(con, source, settings, progress=context.log.info)
