@@ -47,7 +47,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     )
     def load(context: dg.AssetExecutionContext, engine: EngineResource,
              settings: SettingsResource):
-        settings = settings.get()
+        settings = settings.get()  # the resource -> this run's validated Settings
         if settings.engine == "duckdb":
             with open_warehouse(context, settings) as con:  # retried while another holds it
                 report = load_source(con, source, settings, progress=context.log.info)

@@ -36,7 +36,7 @@ def _results(context, engine: EngineResource, settings: SettingsResource,
     """Validate `suites` on the warehouse (read-only); one check result per suite."""
     from dagster_project.quality.validate import validate_suites  # GX loads only when run
 
-    settings = settings.get()
+    settings = settings.get()  # the resource -> this run's validated Settings
     with engine.get(settings).reader(settings) as con:  # DuckDB: the warehouse, read-only
         outcomes = validate_suites(con, suites, settings.quality_dir)
     for suite, outcome in zip(suites, outcomes, strict=True):
