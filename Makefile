@@ -1,4 +1,6 @@
 # The two commands: `make run` (set-up + whole pipeline on the sample data) and `make test`.
+# `make test-fast`: every test but the `slow` ones (those that run the whole pipeline, dbt or
+# Spark), in under two minutes.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,13 +8,16 @@ STAMP := $(VENV)/.installed
 LANDING ?= data/landing
 SAMPLE_CUSTOMERS ?= 2000
 
-.PHONY: run test setup manifest sample dev lint docs lock clean app browser bench
+.PHONY: run test test-fast setup manifest sample dev lint docs lock clean app browser bench
 
 run: setup manifest sample
 	$(BIN)/cdp run
 
 test: setup manifest browser
 	$(BIN)/pytest -n 2 -q
+
+test-fast: setup manifest
+	$(BIN)/pytest -n 2 -q -m "not slow"
 
 # The leaders' page on the published snapshot of the marts (run `make run` first).
 APP_PORT ?= 8501

@@ -28,9 +28,9 @@ sys.path.insert(0, str(HERE))
 
 from landing import scan_source  # noqa: E402
 
+from dagster_project.engines.duckdb import connect  # noqa: E402
 from dagster_project.ingestion import SOURCES  # noqa: E402
 from dagster_project.ingestion.load import discover, load_source  # noqa: E402
-from dagster_project.ingestion.warehouse import connect  # noqa: E402
 from dagster_project.settings import Settings  # noqa: E402
 
 

@@ -6,6 +6,8 @@ import time
 
 import dagster as dg
 
+from dagster_project.compat import dagster_log_meta
+
 _SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "ASSET_CHECK_EVALUATION"}
 
 
@@ -20,7 +22,7 @@ class _ProgressHandler(logging.Handler):
         self.started: dict[str, float] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        meta = getattr(record, "dagster_meta", None) or {}
+        meta = dagster_log_meta(record)
         event = meta.get("dagster_event")
         step = meta.get("step_key") or ""
         if event is None:

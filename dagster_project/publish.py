@@ -43,14 +43,15 @@ def publish_snapshot(settings: Settings) -> Path:
     try:
         with duckdb.connect(str(tmp)) as con:
             con.execute("set TimeZone = 'UTC'")
-            get_engine(settings).attach(con, settings, "wh")  # DuckDB: the warehouse file
+            engine = get_engine(settings)
+            engine.attach(con, settings, "wh")  # DuckDB: the warehouse file
             tables = [r[0] for r in con.execute(
                 "select table_name from duckdb_tables() where database_name = 'wh' "
                 "and schema_name = 'marts' union select view_name from duckdb_views() "
                 "where database_name = 'wh' and schema_name = 'marts' "
                 "order by 1").fetchall()]
             if not tables:
-                raise RuntimeError(f"the warehouse {settings.warehouse_path} has no marts")
+                raise RuntimeError(f"the {engine.describe(settings)} has no marts")
             con.execute("create schema marts; create schema meta")
             for table in tables:
                 con.execute(f'create table marts."{table}" as select * from wh.marts."{table}"')
@@ -61,8 +62,7 @@ def publish_snapshot(settings: Settings) -> Path:
                         "timezone varchar, warehouse varchar)")
             con.execute("insert into meta.snapshot values (?, ?, ?, ?)",
                         [datetime.now(UTC).replace(tzinfo=None), as_of, settings.timezone,
-                         str(settings.warehouse_path if settings.engine == "duckdb"
-                             else settings.spark_dir)])
+                         str(engine.location(settings))])
             con.execute("create table meta.snapshot_tables (table_name varchar, row_count bigint)")
             for table in tables:
                 con.execute(f"insert into meta.snapshot_tables select ?, count(*) from "

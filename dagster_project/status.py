@@ -80,11 +80,8 @@ def _dagster_line() -> str | None:
 def status_lines(settings: Settings) -> tuple[int, list[str]]:
     """The exit code and the lines to print."""
     engine = get_engine(settings)
-    if engine.name != "duckdb":
-        lines = [f"cdp status: {engine.name} tables in {settings.spark_dir}"]
-    else:
-        lines = [f"cdp status: warehouse {settings.warehouse_path}"]
-    if engine.name == "duckdb" and not settings.warehouse_path.is_file():
+    lines = [f"cdp status: {engine.describe(settings)}"]
+    if not engine.exists(settings):
         lines.append("  no warehouse yet: run `cdp run` first")
         return 1, lines
     try:

@@ -1,4 +1,8 @@
-"""Shared fixtures: a landing zone and a warehouse in a temp folder, never the project's data/."""
+"""Shared fixtures: a landing zone and a warehouse in a temp folder, never the project's data/.
+
+Tests that run the whole pipeline carry the `slow` marker (`make test-fast` leaves them out);
+every test that uses `page_warehouse` gets it here, from the fixture.
+"""
 
 import gzip
 import os
@@ -8,13 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.settings import PROJECT_ROOT, Settings
 
 CDP = str(Path(sys.executable).with_name("cdp"))
-EXAMPLE_LANDING = PROJECT_ROOT.parent / "shared" / "spec" / "example" / "landing"
+# The spec's worked example, copied into the repo so that a clone needs nothing beside it
+# (tests/fixtures/README.md says where it comes from and how to refresh it).
+EXAMPLE_LANDING = Path(__file__).parent / "fixtures" / "example" / "landing"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "page_warehouse" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

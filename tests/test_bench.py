@@ -26,6 +26,7 @@ def bench(tmp_path_factory) -> dict:
     return {"result": json.loads(result_file.read_text()), "stdout": done.stdout, "work": work}
 
 
+@pytest.mark.slow
 def test_every_figure_is_there(bench):
     result = bench["result"]
     assert result["floor"]["seconds"] > 0 and result["floor"]["rows"] > 0
@@ -57,6 +58,7 @@ def test_every_figure_is_there(bench):
         assert name in bench["stdout"]
 
 
+@pytest.mark.slow
 def test_full_run_loads_every_row_of_the_first_days(bench):
     result = bench["result"]
     loads = result["runs"]["full"]["loads"]
@@ -69,12 +71,14 @@ def test_full_run_loads_every_row_of_the_first_days(bench):
     assert result["runs"]["full"]["rows_read"] == result["floor"]["rows"]
 
 
+@pytest.mark.slow
 def test_no_new_data_loads_nothing(bench):
     run = bench["result"]["runs"]["no_new_data"]
     assert run["files_loaded"] == 0 and run["rows_read"] == 0
     assert all(load["files_skipped"] == load["files_seen"] > 0 for load in run["loads"].values())
 
 
+@pytest.mark.slow
 def test_one_more_day_loads_only_the_new_files(bench):
     result = bench["result"]
     run, full = result["runs"]["one_more_day"], result["runs"]["full"]

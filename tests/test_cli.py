@@ -1,5 +1,6 @@
 """`cdp run` says what is wrong, with a non-zero exit code, instead of a traceback."""
 
+import pytest
 from conftest import run_cdp
 
 
@@ -15,6 +16,7 @@ def test_missing_landing_zone_is_explained(tmp_path):
     assert done.returncode == 2 and "does not exist" in done.stdout
 
 
+@pytest.mark.slow  # `cdp run` starts the job (it fails at its first step)
 def test_failed_step_is_named_and_exit_code_is_non_zero(tmp_path):
     (tmp_path / "landing").mkdir()
     (tmp_path / "not_a_file.duckdb").mkdir()  # the warehouse path is a folder: loads fail
@@ -34,6 +36,7 @@ def test_generate_never_writes_over_existing_exports(tmp_path):
     assert (tmp_path / "crm" / "orders" / "mine.csv").read_text() == "order_id\n1\n"
 
 
+@pytest.mark.slow  # `cdp run` starts the job (it fails at its first step)
 def test_failed_run_is_recorded_and_posted_to_the_webhook(tmp_path):
     import json
     import threading
@@ -109,6 +112,7 @@ def test_selection_names_resolve_like_dbt():
     assert {dg.AssetKey.from_user_string(k) for k in upstream} <= graph.get_all_asset_keys()
 
 
+@pytest.mark.slow
 def test_select_then_status_on_a_fresh_warehouse(tmp_path):
     """`--select +stg_survey__responses` loads one source and builds its staging model only;
     `cdp status` then shows its rows and rejected rows, and the other sources as never loaded."""

@@ -1,5 +1,6 @@
-"""The spec's worked example: the pipeline on shared/spec/example/landing must give the figures
-of expected.json, computed independently of our SQL (CDP_TIMEZONE=UTC, CDP_AS_OF=2025-12-31).
+"""The spec's worked example: the pipeline on tests/fixtures/example/landing (a copy of
+shared/spec/example) must give the figures of expected.json, computed independently of our SQL
+(CDP_TIMEZONE=UTC, CDP_AS_OF=2025-12-31).
 """
 
 import json
@@ -10,6 +11,8 @@ import pytest
 from conftest import EXAMPLE_LANDING, run_cdp
 
 EXPECTED = json.loads((EXAMPLE_LANDING.parent / "expected.json").read_text())
+
+pytestmark = pytest.mark.slow  # a whole `cdp run`
 
 
 @pytest.fixture(scope="module")

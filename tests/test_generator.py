@@ -145,6 +145,35 @@ def tree_hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+# The output of one small zone, pinned: a change to the generator that alters a single byte of it
+# (a draw moved, a format changed) fails here until tests/fixtures/generator_sha256.json is
+# refreshed on purpose (tests/fixtures/README.md says how).
+PINNED = {"customers": 300, "seed": 1, "start": "2025-01-01", "days": 90}
+PINNED_DIGESTS = Path(__file__).parent / "fixtures" / "generator_sha256.json"
+
+
+def pinned_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file under `root`; of a .gz file, of its uncompressed text (the bytes of
+    a gzip stream depend on the zlib build, the text does not) after checking that its header
+    carries mtime 0, which is what makes a re-run byte-identical."""
+    digests = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            assert data[4:8] == b"\0\0\0\0", f"{path}: gzip header has a modification time"
+            data = gzip.decompress(data)
+        digests[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
+    return digests
+
+
+def generate_pinned_zone(out: Path) -> dict[str, str]:
+    generate_landing_zone(out, customers=PINNED["customers"], seed=PINNED["seed"],
+                          start=date.fromisoformat(PINNED["start"]), days=PINNED["days"])
+    return pinned_digests(out)
+
+
 # --- tests ----------------------------------------------------------------------------------------
 
 def test_same_seed_gives_identical_files_and_another_seed_does_not(zone, tmp_path):
@@ -157,6 +186,21 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(zone, tmp_pat
     assert again == manifest
     assert tree_hashes(tmp_path / "other") != tree_hashes(root)
     assert other["seed"] == 7
+
+
+def test_a_seed_still_gives_the_files_of_the_pinned_manifest(tmp_path):
+    pinned = json.loads(PINNED_DIGESTS.read_text(encoding="utf-8"))
+    assert pinned["arguments"] == PINNED
+    digests = generate_pinned_zone(tmp_path / "zone")
+    changed = sorted(p for p in digests.keys() & pinned["files"].keys()
+                     if digests[p] != pinned["files"][p])
+    added = sorted(digests.keys() - pinned["files"].keys())
+    missing = sorted(pinned["files"].keys() - digests.keys())
+    assert not (changed or added or missing), (
+        f"the generator's output changed: {len(changed)} files differ (first: {changed[:3]}), "
+        f"{len(added)} new, {len(missing)} gone. If that is intended, refresh "
+        f"{PINNED_DIGESTS.name} as tests/fixtures/README.md says.")
+    assert len(digests) > 90  # every source, 90 day files of events, the ground truth
 
 
 def test_refuses_to_write_into_a_used_landing_zone(zone):
@@ -510,3 +554,13 @@ def test_identity_rules_of_marts_md_rebuild_the_ground_truth(zone, files):
             expected[row["person_id"]].add((row["identifier_type"], row["identifier_value"]))
     assert sorted(map(sorted, customers)) == sorted(map(sorted, expected.values()))
     assert len(expected) == CUSTOMERS
+
+
+if __name__ == "__main__":  # refresh the pinned manifest: python tests/test_generator.py
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        files = generate_pinned_zone(Path(scratch) / "zone")
+    PINNED_DIGESTS.write_text(json.dumps({"arguments": PINNED, "files": files}, indent=1)
+                              + "\n", encoding="utf-8")
+    print(f"wrote {PINNED_DIGESTS} ({len(files)} files)")

@@ -7,9 +7,9 @@ import pytest
 from conftest import load, query, run_cdp, write
 from hostile_corpus import ANCHOR, CASES, CONTACTS, Case, contact, csv
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.sample_data import generate_landing_zone
 from dagster_project.settings import Settings, SettingsError
 
@@ -101,6 +101,7 @@ def corpus_run(tmp_path_factory):
     con.close()
 
 
+@pytest.mark.slow
 def test_cdp_run_on_the_whole_corpus_succeeds_and_builds_the_marts(corpus_run):
     result, con, _ = corpus_run
     assert result.returncode == 0, result.stdout + result.stderr
@@ -114,6 +115,7 @@ def test_cdp_run_on_the_whole_corpus_succeeds_and_builds_the_marts(corpus_run):
     assert latest.year == 2025
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", E2E_CASES, ids=str)
 def test_each_case_holds_in_the_corpus_run(corpus_run, case):
     _, con, _ = corpus_run
@@ -125,6 +127,7 @@ def test_each_case_holds_in_the_corpus_run(corpus_run, case):
         assert count == rows, key
 
 
+@pytest.mark.slow
 def test_every_source_reconciles_and_high_reject_rates_warn(corpus_run):
     result, con, manifest = corpus_run
     for source in SOURCES:

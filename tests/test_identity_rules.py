@@ -1,9 +1,12 @@
 """Identity rules of marts.md at their edges, on a hand-made landing zone and the real pipeline
 (run in process: the rules are the subject, not the `cdp` command)."""
 
+import pytest
 from conftest import query, run_in_process, write
 
 from dagster_project.settings import Settings
+
+pytestmark = pytest.mark.slow  # the whole pipeline, in process
 
 CONTACTS = ("contact_id,email,created_at,updated_at\n"
             "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")

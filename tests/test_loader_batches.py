@@ -6,11 +6,11 @@ import pytest
 from conftest import query, write
 from hostile_corpus import CASES
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES, readers
 from dagster_project.ingestion.load import discover, load_source
 from dagster_project.ingestion.rules import Column
 from dagster_project.ingestion.sources import Source
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.memory import dbt_memory_limit, resident_bytes, size_bytes
 from dagster_project.sample_data import generate_landing_zone
 from dagster_project.settings import Settings

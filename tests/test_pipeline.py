@@ -10,6 +10,8 @@ from conftest import run_cdp
 
 from dagster_project.sample_data import generate_landing_zone
 
+pytestmark = pytest.mark.slow  # two whole `cdp run`s on a generated zone
+
 STAGING = {"crm_contacts": "stg_crm__contacts", "crm_orders": "stg_crm__orders",
            "crm_tickets": "stg_crm__tickets", "web_events": "stg_web__events",
            "survey_responses": "stg_survey__responses"}

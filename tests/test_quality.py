@@ -55,6 +55,7 @@ def test_every_raw_source_and_key_mart_has_a_suite_that_is_a_check():
     assert {(s.asset, s.check_name) for s in SUITES.values()} <= checks
 
 
+@pytest.mark.slow
 def test_every_suite_passes_on_the_example(warehouse, tmp_path):
     for name in SUITES:
         outcome = run_suite(warehouse, name, tmp_path)
@@ -64,6 +65,7 @@ def test_every_suite_passes_on_the_example(warehouse, tmp_path):
     assert "raw_web_events" in outcome.docs_index.read_text()
 
 
+@pytest.mark.slow
 def test_a_duplicated_customer_key_fails_the_mart_suite(warehouse, tmp_path):
     warehouse.execute("insert into marts.customer_360 select * from marts.customer_360 limit 1")
     outcome = run_suite(warehouse, "marts_customer_360", tmp_path)
@@ -73,6 +75,7 @@ def test_a_duplicated_customer_key_fails_the_mart_suite(warehouse, tmp_path):
     assert "2 of 33 rows unexpected" in outcome.failures[0]
 
 
+@pytest.mark.slow
 def test_revenue_off_by_a_cent_fails_the_reconciliation(warehouse, tmp_path):
     warehouse.execute("update marts.customer_360 set revenue = revenue + 0.01 where customer_key = "
                       "(select min(customer_key) from marts.customer_360 where orders > 0)")
@@ -96,6 +99,7 @@ def test_revenue_off_by_a_cent_fails_the_reconciliation(warehouse, tmp_path):
      "(select max(sessions) from marts.channel_performance_daily)",
      "marts_channel_performance_daily", "expect_column_values_to_be_between(conversion_rate)"),
 ])
+@pytest.mark.slow
 def test_broken_data_fails_its_suite(warehouse, tmp_path, sql, suite, expected):
     warehouse.execute(sql)
     outcome = run_suite(warehouse, suite, tmp_path)
@@ -103,6 +107,7 @@ def test_broken_data_fails_its_suite(warehouse, tmp_path, sql, suite, expected):
     assert any(expected in failure for failure in outcome.failures), outcome.failures
 
 
+@pytest.mark.slow
 def test_a_timestamp_far_in_the_future_only_warns(warehouse, tmp_path):
     warehouse.execute("update raw.crm_tickets set opened_at = timestamp '9999-01-01 00:00:00' "
                       "where ticket_id = (select min(ticket_id) from raw.crm_tickets)")
@@ -113,6 +118,7 @@ def test_a_timestamp_far_in_the_future_only_warns(warehouse, tmp_path):
         "(e.g. 9999-01-01 00:00:00)"]
 
 
+@pytest.mark.slow
 def test_an_expectation_gx_cannot_evaluate_is_a_failure(warehouse, tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{"name": "broken", "expectations": [{"type": '
@@ -124,6 +130,7 @@ def test_an_expectation_gx_cannot_evaluate_is_a_failure(warehouse, tmp_path):
     assert "could not be evaluated" in outcome.failures[0] and "no_such" in outcome.failures[0]
 
 
+@pytest.mark.slow
 def test_large_tables_are_validated_on_a_repeatable_sample(warehouse, tmp_path):
     sampled = SuiteFile(**{**SUITES["raw_web_events"].__dict__, "max_rows": 100})
     first = validate_suite(warehouse, sampled, tmp_path / "quality")

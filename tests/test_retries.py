@@ -8,9 +8,9 @@ import time
 import dagster as dg
 from conftest import query, write
 
+from dagster_project.engines.duckdb import backoff_seconds
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
-from dagster_project.orchestration.retries import backoff_seconds
 from dagster_project.settings_resource import SettingsResource
 
 HOLD = """

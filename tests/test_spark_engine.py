@@ -14,7 +14,7 @@ import yaml
 from hostile_corpus import ANCHOR, CASES
 from test_hostile_inputs import assert_outcome
 
-from dagster_project.engines import SparkEngine
+from dagster_project.engines.spark import SparkEngine
 from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.ingestion import SOURCES
 from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR as DBT_PROJECT_DIR
@@ -82,6 +82,7 @@ def test_dbt_spark_target_uses_the_one_spark_conf(tmp_path):
 
 
 @needs_spark
+@pytest.mark.slow
 def test_spark_loader_on_the_hostile_corpus(tmp_path):
     settings = Settings(landing_dir=tmp_path / "landing", warehouse_path=tmp_path / "w.duckdb",
                         engine="spark")

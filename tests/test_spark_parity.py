@@ -16,7 +16,7 @@ from conftest import run_cdp
 from mart_parity import compare_marts
 from test_spark_engine import needs_spark
 
-from dagster_project.engines import SparkEngine
+from dagster_project.engines.spark import SparkEngine
 from dagster_project.settings import Settings
 
 pytestmark = [needs_spark, pytest.mark.slow]

@@ -5,7 +5,8 @@ A Spark managed table lives in `<CDP_SPARK_DIR>/warehouse/<schema>.db/<table>/` 
 reads as TIMESTAMP WITH TIME ZONE: the views cast them back to naive UTC TIMESTAMPs, the type
 the DuckDB warehouse has. The partition key `_file_key` of the raw and quarantine tables is a
 folder name, not a column of the files, so the views have the DuckDB warehouse's columns.
-A table with no file yet (a source never loaded) is an empty table with the DuckDB loader's DDL.
+A loader table with no file yet (a source never loaded) is an empty table of its declared
+columns (engines/tables.py).
 """
 
 from __future__ import annotations
@@ -14,27 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.engines.tables import loader_tables
+
 SCHEMAS = ("raw", "ingest", "quarantine", "seeds", "staging", "intermediate", "marts")
-
-
-def _empty_ddl() -> dict[str, str]:
-    """The loader tables' DuckDB DDL by `schema.table`, for tables Spark has not written."""
-    from dagster_project.ingestion import SOURCES
-
-    ddl = {s.table: s.ddl().replace("create table if not exists ", "create table ")
-           for s in SOURCES.values()}
-    ddl["ingest.loaded_files"] = (
-        "create table ingest.loaded_files (source varchar, file varchar, size_bytes bigint, "
-        "modified_at double, sha256 varchar, rows_read bigint, rows_accepted bigint, "
-        "rows_rejected bigint, loaded_at timestamp)")
-    ddl["ingest.load_runs"] = (
-        "create table ingest.load_runs (source varchar, started_at timestamp, "
-        "files_seen bigint, files_loaded bigint, files_skipped bigint, rows_read bigint, "
-        "rows_accepted bigint, rows_rejected bigint)")
-    ddl["quarantine.rejected_rows"] = (
-        "create table quarantine.rejected_rows (source varchar, file varchar, "
-        "row_number bigint, reason varchar, raw varchar, loaded_at timestamp)")
-    return ddl
 
 
 def create_views(con: duckdb.DuckDBPyConnection, warehouse_dir: Path,
@@ -42,7 +25,7 @@ def create_views(con: duckdb.DuckDBPyConnection, warehouse_dir: Path,
     """Create `[catalog.]schema.table` views over every Spark table found; their names."""
     prefix = f'"{catalog}".' if catalog else ""
     made = []
-    empty = _empty_ddl()
+    empty = loader_tables()
     for schema in schemas:
         con.execute(f"create schema if not exists {prefix}{schema}")
         folder = Path(warehouse_dir) / f"{schema}.db"
@@ -53,9 +36,9 @@ def create_views(con: duckdb.DuckDBPyConnection, warehouse_dir: Path,
             con.execute(f"drop view if exists {name}")
             con.execute(f"drop table if exists {name}")
             if not files:
-                ddl = empty.get(f"{schema}.{table_dir.name}")
-                if ddl:
-                    con.execute(ddl.replace(f"table {schema}.", f"table {prefix}{schema}.", 1))
+                table = empty.get(f"{schema}.{table_dir.name}")
+                if table:
+                    con.execute(table.duckdb_ddl(catalog, constraints=False))
                     made.append(f"{schema}.{table_dir.name}")
                 continue
             scan = (f"read_parquet('{table_dir.as_posix()}/**/*.parquet', "
@@ -66,11 +49,11 @@ def create_views(con: duckdb.DuckDBPyConnection, warehouse_dir: Path,
                 else f'"{c[0]}"' for c in columns)
             con.execute(f"create view {name} as select {select} from {scan}")
             made.append(f"{schema}.{table_dir.name}")
-        for table, ddl in empty.items():  # loader tables Spark never made
-            if table.startswith(f"{schema}.") and table not in made:
-                con.execute(f"drop view if exists {prefix}{table}")
-                con.execute(f"drop table if exists {prefix}{table}")
-                con.execute(ddl.replace(f"table {schema}.", f"table {prefix}{schema}.", 1))
+        for name, table in empty.items():  # loader tables Spark never made
+            if table.schema == schema and name not in made:
+                con.execute(f"drop view if exists {prefix}{name}")
+                con.execute(f"drop table if exists {prefix}{name}")
+                con.execute(table.duckdb_ddl(catalog, constraints=False))
     return made
 
 

@@ -32,28 +32,23 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dagster_project.compat import hadoop_uri
 from dagster_project.engines.spark_conf import spark_conf
+from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_table
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
-from dagster_project.ingestion.readers import _unique, csv_header
-from dagster_project.ingestion.rules import FUTURE_TOLERANCE, SPARK, first_reason_sql
+from dagster_project.ingestion.readers import _unique, copy_with_lf, csv_header
+from dagster_project.ingestion.rules import (
+    FUTURE_TOLERANCE,
+    SPARK,
+    csv_row_sql,
+    first_reason_sql,
+    json_shape_reason_sql,
+    match_header,
+)
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings, get_settings
 
-LEDGER_DDL = [
-    "create database if not exists raw",
-    "create database if not exists ingest",
-    "create database if not exists quarantine",
-    """create table if not exists ingest.loaded_files (source string, file string,
-        size_bytes bigint, modified_at double, sha256 string, rows_read bigint,
-        rows_accepted bigint, rows_rejected bigint, loaded_at timestamp) using parquet""",
-    """create table if not exists ingest.load_runs (source string, started_at timestamp,
-        files_seen bigint, files_loaded bigint, files_skipped bigint, rows_read bigint,
-        rows_accepted bigint, rows_rejected bigint) using parquet""",
-    """create table if not exists quarantine.rejected_rows (source string, file string,
-        row_number bigint, reason string, raw string, loaded_at timestamp, _file_key string)
-        using parquet partitioned by (_file_key)""",
-]
 _JSON_KIND = ("case when json_array_length(line) is not null then 'array' "
               "when trim(line) in ('true', 'false') then 'boolean' "
               "when trim(line) = 'null' then 'null' "
@@ -81,27 +76,13 @@ def session(settings: Settings):
     return spark
 
 
-def raw_ddl(source: Source) -> str:
-    cols = ", ".join(f"{c.name} {c.spark_type}" for c in source.columns)
-    return (f"create table if not exists {source.table} ({cols}, _file string, "
-            "_row_number bigint, _loaded_at timestamp, _file_key string) using parquet "
-            "partitioned by (_file_key)")
-
-
 def _file_names(spark, todo: dict, settings: Settings, copies: dict):
     """(_uri, _file): Spark's `_metadata.file_path` of each file read (Hadoop's URI spelling)
     and the landing file's path relative to the landing zone, to join on (no Python per row)."""
-    hadoop_path = spark._jvm.org.apache.hadoop.fs.Path
     read_as = {original: copy for copy, original in copies.items() if copy is not None}
-    pairs = [("file:" + hadoop_path(str(read_as.get(item.path, item.path))).toUri().toString(),
-              rel) for rel, item in todo.items()]
+    pairs = [("file:" + hadoop_uri(spark, str(read_as.get(item.path, item.path))), rel)
+             for rel, item in todo.items()]
     return spark.createDataFrame(pairs, "_uri string, _file string")
-
-
-def _csv_field(name: str) -> str:
-    v = f"`{name}`"
-    return (f"case when {v} is null then '' when {v} rlike '[\",\\\\r\\\\n]' "
-            f"then concat('\"', replace({v}, '\"', '\"\"'), '\"') else {v} end")
 
 
 def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra: list[str],
@@ -118,9 +99,6 @@ def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra: li
 def _numbered(view: str) -> str:
     return (f"select *, row_number() over (partition by _uri order by _id) as _n "
             f"from {view}")
-
-
-_LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
 
 
 def _needs_copy(path: Path) -> bool:
@@ -140,21 +118,11 @@ def _needs_copy(path: Path) -> bool:
 
 
 def _copy(path: Path, folder: Path) -> Path:
-    """`path` decompressed, CRLF turned into LF and blank lines before the header dropped (the
-    header's row numbers are counted after those lines, so no row changes its number)."""
-    opener = gzip.open if path.suffix == ".gz" else open
+    """`path` decompressed into `folder`, CRLF turned into LF and blank lines before the header
+    dropped (the header's row numbers are counted after those lines, so no row changes its
+    number)."""
     copy = folder / f"{len(list(folder.iterdir()))}_{path.name.removesuffix('.gz')}"
-    with opener(path, "rb") as src, open(copy, "wb") as dst:
-        carry, first = b"", True
-        for block in iter(lambda: src.read(1 << 20), b""):
-            block = carry + block
-            carry = b"\r" if block.endswith(b"\r") else b""
-            block = block[:len(block) - len(carry)].replace(b"\r\n", b"\n")
-            if first:
-                block, first = block[_LEADING_BLANK_LINES.match(block).end():], False
-            dst.write(block)
-        dst.write(carry)
-    return copy
+    return copy_with_lf(path, copy, drop_leading_blank_lines=True)
 
 
 def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, latest: str):
@@ -176,21 +144,14 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
              .withColumn("_id", F.monotonically_increasing_id()))
     view = f"_read_{source.name}_{abs(hash(tuple(header)))}"
     frame.createOrReplaceTempView(view)
-    by_lower: dict[str, str] = {}
-    for h in header:
-        by_lower.setdefault(h.lower(), h)
-    texts = {c.name: f"`{by_lower[c.name]}`" if c.name in by_lower else "cast(null as string)"
-             for c in source.columns}
-    absent = [c.name for c in source.columns if c.required and c.name not in by_lower]
+    found, absent = match_header(source.columns, header)
+    texts = {name: f"`{h}`" if h else "cast(null as string)" for name, h in found.items()}
     extra = ["case when _corrupt is not null then "
              + SPARK.lit(f"the reader rejected the row: it does not have the header's "
                          f"{len(header)} fields") + " end"]
     if absent:
-        extra.append(SPARK.lit(
-            f"required column {absent[0]} is missing from the file's header" if len(absent) == 1
-            else f"required columns {', '.join(absent)} are missing from the file's header"))
-    raw_sql = ("coalesce(_corrupt, concat_ws(',', "
-               + ", ".join(_csv_field(h) for h in header) + "))")
+        extra.append(SPARK.lit(absent))
+    raw_sql = f"coalesce(_corrupt, {csv_row_sql([f'`{h}`' for h in header], SPARK)})"
     return spark.sql(_checked_sql(source, texts, _numbered(view), extra, raw_sql, settings,
                                   latest))
 
@@ -213,9 +174,7 @@ def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, la
                       as _kind
             from ({_numbered(view)}))
         where not line rlike '^\\\\s*$'"""
-    shape = ("case when _kind is null then 'the line is not valid JSON' "
-             f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
-             "|| ', not an object' end")
+    shape = json_shape_reason_sql("_kind", _JSON_KIND)
     return spark.sql(_checked_sql(source, texts, parsed, [shape], "line", settings, latest))
 
 
@@ -243,7 +202,7 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
 
     from pyspark.sql import functions as F
 
-    spark.sql(raw_ddl(source))
+    spark.sql(raw_table(source).spark_ddl())
     report = LoadReport(source.name)
     started_at = datetime.now(UTC).replace(tzinfo=None)
     ledger = {r["file"]: r for r in spark.sql(
@@ -325,9 +284,7 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
                             "rows_rejected": r.rows_rejected, "loaded_at": loaded_at}
             report.files.append(r)
-            progress(f"  {source.name}: {rel}: read {r.rows_read:,}, accepted "
-                     f"{r.rows_accepted:,}, rejected {r.rows_rejected:,}"
-                     + (f" ({r.error})" if r.error else ""))
+            progress(r.progress_line(source.name))
     if touched:
         _write_ledger(spark, touched)
     spark.createDataFrame(
@@ -382,8 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     settings.spark_dir.mkdir(parents=True, exist_ok=True)
     spark = session(settings)
     try:
-        for statement in LEDGER_DDL:
-            spark.sql(statement)
+        for schema in LOADER_SCHEMAS:
+            spark.sql(f"create database if not exists {schema}")
+        for table in LEDGER_TABLES:
+            spark.sql(table.spark_ddl())
         reports = []
         for name in args.source or list(SOURCES):
             report = load_source(spark, SOURCES[name], settings,

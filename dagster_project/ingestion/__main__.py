@@ -6,9 +6,9 @@
 import argparse
 import os
 
+from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.load import load_source
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.settings import get_settings
 
 parser = argparse.ArgumentParser(description=__doc__)

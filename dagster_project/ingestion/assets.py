@@ -4,18 +4,12 @@ import dagster as dg
 
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion import SOURCES
-from dagster_project.ingestion.load import load_source
 from dagster_project.ingestion.sources import Source
-from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings_resource import SettingsResource
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
 # Soft: too many rejects is worth a look, not a reason to hold back the marts.
 REJECTED_RATE_CHECK = "rejected_rows_under_limit"
-
-
-_TOTALS_SQL = ("select (select count(*) from {}), (select count(*) from "
-               "quarantine.rejected_rows where source = ?)")
 
 
 def _raw_sources_of_run(context: dg.AssetExecutionContext) -> tuple[Source, ...]:
@@ -48,18 +42,10 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     def load(context: dg.AssetExecutionContext, engine: EngineResource,
              settings: SettingsResource):
         settings = settings.get()  # the resource -> this run's validated Settings
-        if settings.engine == "duckdb":
-            with open_warehouse(context, settings) as con:  # retried while another holds it
-                report = load_source(con, source, settings, progress=context.log.info)
-                accepted_total, rejected_total = con.execute(_TOTALS_SQL.format(source.table),
-                                                             [source.name]).fetchone()
-        else:  # the engine's own loader, then its tables read through DuckDB
-            chosen = engine.get(settings)
-            report = chosen.load(source, settings, progress=context.log.info,
-                                 run_id=context.run_id, batch=_raw_sources_of_run(context))
-            with chosen.reader(settings) as con:
-                accepted_total, rejected_total = con.execute(_TOTALS_SQL.format(source.table),
-                                                             [source.name]).fetchone()
+        # DuckDB retries while another process locks the warehouse; Spark loads the run's
+        # sources in one JVM (its first raw step loads `batch`).
+        report = engine.get(settings).load(source, settings, context,
+                                           batch=_raw_sources_of_run(context))
         for note in report.notes:
             context.log.warning(note)
         context.log.info(report.summary())
@@ -71,9 +57,9 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
             "rows_read": report.rows_read,
             "rows_accepted": report.rows_accepted,
             "rows_rejected": report.rows_rejected,
-            "table_rows": accepted_total,
-            "dagster/row_count": accepted_total,
-            "quarantined_rows_total": rejected_total,
+            "table_rows": report.table_rows,
+            "dagster/row_count": report.table_rows,
+            "quarantined_rows_total": report.quarantined_total,
             "files_vanished": len(report.files_vanished),
             "landing_folder": str(settings.landing_dir / source.folder),
         })

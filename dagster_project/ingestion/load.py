@@ -44,6 +44,12 @@ class FileResult:
     rows_rejected: int = 0
     error: str | None = None
 
+    def progress_line(self, source: str) -> str:
+        """The line both loaders print for a loaded file."""
+        return (f"  {source}: {self.file}: read {self.rows_read:,}, accepted "
+                f"{self.rows_accepted:,}, rejected {self.rows_rejected:,}"
+                + (f" ({self.error})" if self.error else ""))
+
 
 @dataclass
 class LoadReport:
@@ -55,6 +61,9 @@ class LoadReport:
     files: list[FileResult] = field(default_factory=list)
     files_vanished: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The engine's totals after the load: rows in the raw table, the source's rejected rows.
+    table_rows: int | None = None
+    quarantined_total: int | None = None
 
     @property
     def files_loaded(self) -> int:
@@ -206,7 +215,7 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
         result = FileResult(item.rel, accepted + rejected, accepted, rejected)
         kept.append((f, item, result))
         if progress:
-            progress(_progress_line(source, result))
+            progress(result.progress_line(source.name))
     if not kept:
         return
     rels = [item.rel for item in items]
@@ -243,7 +252,7 @@ def _load_unreadable(con, source: Source, item: PendingFile, exc: BaseException,
     result = FileResult(item.rel, rows_read=1, rows_rejected=1,
                         error=f"the file cannot be read: {message}")
     if progress:
-        progress(_progress_line(source, result))
+        progress(result.progress_line(source.name))
     with _transaction(con):
         _delete_rows(con, source, [item.rel] if item.replacing else [])
         con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
@@ -252,12 +261,6 @@ def _load_unreadable(con, source: Source, item: PendingFile, exc: BaseException,
                     [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
                      loaded_at])
     report.files.append(result)
-
-
-def _progress_line(source: Source, result: FileResult) -> str:
-    return (f"  {source.name}: {result.file}: read {result.rows_read:,}, accepted "
-            f"{result.rows_accepted:,}, rejected {result.rows_rejected:,}"
-            + (f" ({result.error})" if result.error else ""))
 
 
 def _delete_rows(con, source: Source, rels: list[str]) -> None:

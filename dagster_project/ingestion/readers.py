@@ -33,7 +33,14 @@ from typing import NamedTuple
 
 import duckdb
 
-from dagster_project.ingestion.rules import first_reason_sql, quote_ident, sql_string
+from dagster_project.ingestion.rules import (
+    csv_row_sql,
+    first_reason_sql,
+    json_shape_reason_sql,
+    match_header,
+    quote_ident,
+    sql_string,
+)
 from dagster_project.ingestion.sources import Source
 
 # Far above any real record, so that only a truly broken file hits it.
@@ -120,23 +127,33 @@ def read_file(con: duckdb.DuckDBPyConnection, source: Source, path: Path,
     read_files(con, source, [path], source_timezone, latest)
 
 
+_LEADING_BLANK_LINES = re.compile(rb"(?:[ \t]*(?:\r\n|\r|\n))*")
+
+
+def copy_with_lf(path: Path, copy: Path, drop_leading_blank_lines: bool = False) -> Path:
+    """`path` (decompressed) copied to `copy` with every CRLF turned into LF; both loaders use
+    it for files their CSV reader chokes on. A CRLF inside a quoted CSV field becomes LF too;
+    rows and their numbers are unchanged. `drop_leading_blank_lines`: the blank lines before
+    the header go too (a CSV row number counts from the header, so none changes)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as src, open(copy, "wb") as dst:
+        carry, first = b"", drop_leading_blank_lines
+        for block in iter(lambda: src.read(1 << 20), b""):
+            block = carry + block
+            carry = b"\r" if block.endswith(b"\r") else b""
+            block = block[:len(block) - len(carry)].replace(b"\r\n", b"\n")
+            if first:
+                block, first = block[_LEADING_BLANK_LINES.match(block).end():], False
+            dst.write(block)
+        dst.write(carry)
+    return copy
+
+
 @contextmanager
 def _lf_line_ends(path: Path) -> Iterator[Path]:
-    """A temporary copy of `path` (decompressed) with every CRLF turned into LF.
-
-    A CRLF inside a quoted CSV field becomes LF too; rows and their numbers are unchanged.
-    """
-    opener = gzip.open if path.suffix == ".gz" else open
+    """A temporary LF-only copy of `path` (`copy_with_lf`)."""
     with tempfile.TemporaryDirectory(prefix="cdp-lf-") as folder:
-        copy = Path(folder) / path.name.removesuffix(".gz")
-        with opener(path, "rb") as src, open(copy, "wb") as dst:
-            carry = b""
-            for block in iter(lambda: src.read(1 << 20), b""):
-                block = carry + block
-                carry = b"\r" if block.endswith(b"\r") else b""
-                dst.write(block[:len(block) - len(carry)].replace(b"\r\n", b"\n"))
-            dst.write(carry)
-        yield copy
+        yield copy_with_lf(path, Path(folder) / path.name.removesuffix(".gz"))
 
 
 def _start_read(con) -> None:
@@ -248,12 +265,6 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
               from ({from_sql}))""")
 
 
-def _csv_field(name: str) -> str:
-    v = quote_ident(name)
-    return (f"case when {v} is null then '' when regexp_matches({v}, '[\",\\r\\n]') "
-            f"then '\"' || replace({v}, '\"', '\"\"') || '\"' else {v} end")
-
-
 def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     names, blank_lines = csv_header(paths[0])
     header = _unique(names)
@@ -269,18 +280,11 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         _rows_view(con, source)
         return
     columns = "{" + ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header) + "}"
-    by_lower = {}
-    for h in header:
-        by_lower.setdefault(h.lower(), h)
-    texts = {c.name: quote_ident(by_lower[c.name]) if c.name in by_lower else "null::varchar"
-             for c in source.columns}
+    found, absent = match_header(source.columns, header)
+    texts = {name: quote_ident(h) if h else "null::varchar" for name, h in found.items()}
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    absent = [c.name for c in source.columns if c.required and c.name not in by_lower]
-    missing = [sql_string(f"required column {absent[0]} is missing from the file's header"
-                          if len(absent) == 1 else
-                          f"required columns {', '.join(absent)} are missing from the file's "
-                          "header")] if absent else []
-    raw_sql = "concat_ws(',', " + ", ".join(_csv_field(h) for h in header) + ")"
+    missing = [sql_string(absent)] if absent else []
+    raw_sql = csv_row_sql([quote_ident(h) for h in header])
     _start_read(con)
     read = f"""
         select file_index::integer as __cdp_f, *
@@ -311,9 +315,7 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
               from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}},
                   header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
                   max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS}))"""
-    shape = ("case when _kind is null then 'the line is not valid JSON' "
-             f"when _kind <> 'OBJECT' then 'the line is a JSON ' || {_JSON_KIND} "
-             "|| ', not an object' end")
+    shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
     _check(con, source, texts, parsed, [shape], "line", blank, rules)
     _reader_rejects(con, jsonl=True, line_offset=0)

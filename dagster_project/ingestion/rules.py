@@ -84,11 +84,6 @@ class Column:
         return {"text": "varchar", "timestamp": "timestamp", "amount": "double",
                 "integer": "integer", "json": "json"}[self.kind]
 
-    @property
-    def spark_type(self) -> str:
-        return {"text": "string", "timestamp": "timestamp", "amount": "double",
-                "integer": "int", "json": "string"}[self.kind]
-
     def value_sql(self, v: str, source_timezone: str | None, dialect: Dialect = DUCKDB) -> str:
         """The typed value of text expression `v` (NULL when empty or invalid)."""
         t = f"nullif(trim({v}), '')"
@@ -205,6 +200,47 @@ def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
     upper_z = f"regexp_replace(replace({t}, ',', '.'), {trailing_z}, 'Z')"
     no_blank = f"regexp_replace({upper_z}, {blank_offset}, {dialect.lit(group)})"
     return f"regexp_replace({no_blank}, {hours_offset}, {dialect.lit(group + ':00')})"
+
+
+def match_header(columns: tuple[Column, ...], header: list[str],
+                 ) -> tuple[dict[str, str | None], str | None]:
+    """A CSV file's header against the contract columns, as both loaders read it: each
+    column's header name (the first one equal to it ignoring case; None when absent), and the
+    reason every row of the file is rejected when required columns are absent (else None)."""
+    by_lower: dict[str, str] = {}
+    for name in header:
+        by_lower.setdefault(name.lower(), name)
+    found = {c.name: by_lower.get(c.name) for c in columns}
+    absent = [c.name for c in columns if c.required and found[c.name] is None]
+    reason = None
+    if len(absent) == 1:
+        reason = f"required column {absent[0]} is missing from the file's header"
+    elif absent:
+        reason = f"required columns {', '.join(absent)} are missing from the file's header"
+    return found, reason
+
+
+def json_shape_reason_sql(kind: str, kind_name: str) -> str:
+    """The reason a JSON line is rejected for its shape: `kind` is NULL when the line is not
+    valid JSON and 'OBJECT' for an object; `kind_name` names the JSON type of another value."""
+    return ("case when " + kind + " is null then 'the line is not valid JSON' "
+            f"when {kind} <> 'OBJECT' then 'the line is a JSON ' || {kind_name} "
+            "|| ', not an object' end")
+
+
+# A CSV field holding one of these characters is quoted when a row's text is rebuilt.
+_CSV_SPECIAL = r'[",\r\n]'
+
+
+def csv_row_sql(fields: list[str], dialect: Dialect = DUCKDB) -> str:
+    """A CSV row's text rebuilt from its fields (quoted identifiers of text columns), each
+    quoted as RFC 4180 does when it holds a quote, a comma or a line end: the `raw` text of a
+    rejected row. Both loaders use it."""
+    def field(v: str) -> str:
+        return (f"case when {v} is null then '' when {dialect.matches(v, _CSV_SPECIAL)} "
+                f"then concat('\"', replace({v}, '\"', '\"\"'), '\"') else {v} end")
+
+    return "concat_ws(',', " + ", ".join(field(f) for f in fields) + ")"
 
 
 def first_reason_sql(reasons: list[str]) -> str:

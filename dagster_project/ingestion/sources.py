@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dagster_project.engines.tables import raw_table
 from dagster_project.ingestion.rules import Column
 
 
@@ -34,6 +35,5 @@ class Source:
         return f"raw.{self.name}"
 
     def ddl(self) -> str:
-        cols = ", ".join(f"{c.name} {c.sql_type}" for c in self.columns)
-        return (f"create table if not exists {self.table} ({cols}, _file varchar, "
-                f"_row_number bigint, _loaded_at timestamp)")
+        """DuckDB's DDL of the raw table (engines/tables.py declares it for both engines)."""
+        return raw_table(self).duckdb_ddl()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.compat import forget_gx_batches
 from dagster_project.quality.suites import SuiteFile
 
 # A timestamp later than this after the run started is implausible (a warning, not a reject).
@@ -110,10 +111,7 @@ def _forget_frames(validation) -> None:
     """GX's pandas engine (one per data source, which lives as long as the cached context)
     keeps the frame of every batch it validated: without this, every suite's frame (0.65 GB
     for the raw suites at 200k-row samples) stays in this process while dbt runs."""
-    manager = validation.batch_definition.data_asset.datasource.get_execution_engine() \
-        .batch_manager
-    manager.reset_batch_cache()
-    manager._batch_data_cache.clear()  # no public API clears it (GX 1.x)
+    forget_gx_batches(validation.batch_definition.data_asset.datasource.get_execution_engine())
 
 
 def _latest_plausible(now: datetime):

@@ -1,10 +1,8 @@
 """Every dbt model, seed and test as a Dagster asset or asset check, grouped by dbt folder."""
 
-import importlib.metadata
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +13,10 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
-from packaging import version
 
+from dagster_project.compat import CdpDbtCliResource
 from dagster_project.engines.resource import EngineResource
-from dagster_project.ingestion.warehouse import connect
 from dagster_project.memory import dbt_memory_limit, release_memory
-from dagster_project.orchestration.retries import open_warehouse
 from dagster_project.settings import Settings
 from dagster_project.settings_resource import SettingsResource
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
@@ -101,8 +97,8 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
         """`dbt build`: models, then their tests, which show as checks on each model. A full
         build is skipped when nothing it reads changed since the last one (see build_state).
 
-        On Spark (CDP_ENGINE=spark) dbt builds the `spark` target; the build state is kept in a
-        small DuckDB file beside Spark's tables (engines.SparkEngine.state)."""
+        The engine (CDP_ENGINE) gives the dbt target and the connection that keeps the build
+        state (DuckDB: the warehouse; Spark: a small DuckDB file beside its tables)."""
         yield from _dbt_build(context, dbt, config, engine, settings.get())
 
     return cdp_dbt_models
@@ -113,7 +109,7 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     chosen = engine.get(settings)
     whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
     # DuckDB: waits (retries) while another process locks the warehouse.
-    con = open_warehouse(context, settings) if chosen.name == "duckdb" else chosen.state(settings)
+    con = chosen.state(settings, context)
     try:
         fingerprint = inputs_fingerprint(con, settings) if whole_project else None
         previous = last_build(con)
@@ -129,9 +125,7 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     env = dbt_environment(settings, dbt_memory_limit(settings.duckdb_memory_limit))
     # dbt's unit tests check the SQL, not the data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), not in every pipeline run, as dbt advises for production.
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if chosen.name != "duckdb":
-        args += ["--target", chosen.dbt_target]
+    args = ["build", "--exclude-resource-type", "unit_test", *chosen.dbt_args()]
     if config.full_refresh:
         args.append("--full-refresh")
     built = set()
@@ -148,10 +142,8 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     keep_partial_parse(invocation.target_path, settings.dbt_project_dir)
     prune_run_targets(invocation.target_path)
     if fingerprint:
-        with (connect(settings) if chosen.name == "duckdb" else chosen.state(settings)) as con:
+        with chosen.state(settings) as con:  # no retry: the models are built already
             record_build(con, fingerprint, config.full_refresh)
-
-
 
 
 def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None:
@@ -164,22 +156,6 @@ def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None
             f"dbt build succeeded but reported no result for {len(missing)} selected asset(s): "
             f"{', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}; "
             "see the dbt output log")
-
-
-class CdpDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without two start-up costs of every `dbt build` (3 s here):
-    it ran `dbt --version` in a subprocess to learn the version of the dbt it calls, and built
-    an in-process dbt adapter that serves only row-count and column metadata, which this
-    project does not fetch. The dbt it calls is the one beside this Python (the venv's), so its
-    version is the installed dbt-core's. Both are private hooks of dagster-dbt, pinned in
-    constraints.txt; tests/test_pipeline.py runs real builds through them."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
 
 
 def build_dbt_resource(project_dir: Path) -> CdpDbtCliResource:

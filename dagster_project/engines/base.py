@@ -1,0 +1,83 @@
+"""The interface every engine implements: what the assets, checks, publish and `cdp status` ask.
+
+Callers never test which engine they run on: whatever differs (where tables live, how a load
+runs, which connection writes, which dbt target builds) is a method here. No Dagster and no
+pyspark import: the Spark loader's child process imports this package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from dagster_project.ingestion.load import LoadReport
+    from dagster_project.ingestion.sources import Source
+    from dagster_project.settings import Settings
+
+Progress = Callable[[str], None] | None
+
+
+class StepContext(Protocol):
+    """What an engine uses of the Dagster step it runs in (an AssetExecutionContext)."""
+
+    run_id: str
+    retry_number: int
+    log: Any  # .info / .warning
+
+
+class Engine(Protocol):
+    name: str  # the CDP_ENGINE value
+    dbt_target: str  # the target in dbt/profiles.yml that builds the models
+
+    def load(self, source: Source, settings: Settings, context: StepContext | None = None,
+             batch: tuple[Source, ...] = ()) -> LoadReport:
+        """New and changed landing files of `source` into raw (rejects into quarantine).
+
+        With a step `context`: progress lines go to its log, a locked warehouse is retried,
+        and `batch` (the sources whose raw steps this run executes) may be loaded together.
+        The report's `table_rows` and `quarantined_total` hold the tables' totals after it."""
+        ...
+
+    def reader(self, settings: Settings) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection (read-only use) over the engine's tables."""
+        ...
+
+    def attach(self, con: duckdb.DuckDBPyConnection, settings: Settings, alias: str) -> None:
+        """The engine's tables under catalog `alias` of `con`."""
+        ...
+
+    def state(self, settings: Settings,
+              context: StepContext | None = None) -> duckdb.DuckDBPyConnection:
+        """A writable DuckDB connection for pipeline bookkeeping (the dbt build fingerprint)
+        that also sees `ingest.loaded_files`; in a step, retried while the file is locked."""
+        ...
+
+    def dbt_args(self) -> list[str]:
+        """Arguments that point the dbt CLI at this engine's target."""
+        ...
+
+    def location(self, settings: Settings) -> Path:
+        """Where the engine's tables live (a file or a folder)."""
+        ...
+
+    def describe(self, settings: Settings) -> str:
+        """Where the tables live, in words (`cdp status`)."""
+        ...
+
+    def exists(self, settings: Settings) -> bool:
+        """Whether anything was ever loaded or built here."""
+        ...
+
+
+# Totals of a source's tables after a load: rows in raw and its rows in quarantine.
+TOTALS_SQL = ("select (select count(*) from {}), (select count(*) from "
+              "quarantine.rejected_rows where source = ?)")
+
+
+def read_totals(con: duckdb.DuckDBPyConnection, source: Source, report: LoadReport) -> None:
+    report.table_rows, report.quarantined_total = con.execute(
+        TOTALS_SQL.format(source.table), [source.name]).fetchone()
