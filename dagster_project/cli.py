@@ -39,14 +39,16 @@ def run_pipeline(args: argparse.Namespace) -> int:
     from dagster_project.transform.project import ManifestError, prepare_manifest
 
     try:
-        prepare_manifest()
+        prepare_manifest(settings=settings)
     except ManifestError as exc:
         _say(f"cdp run: {exc}")
         return 1
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import build_definitions
     from dagster_project.selection import SelectionError, resolve_selection
+
+    defs = build_definitions()  # its `settings` resource: this environment's CDP_* variables
 
     try:
         job_name, asset_keys = resolve_selection(defs, args.select or [])
@@ -91,13 +93,15 @@ def run_pipeline(args: argparse.Namespace) -> int:
 
 def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
     """Loggers, and the dbt step's `full_refresh` when asked for and dbt is part of the run."""
-    from dagster_project.transform.assets import cdp_dbt_models
+    from dagster_project.transform.assets import DBT_STEP
 
     config: dict = {"loggers": loggers}
-    dbt_in_run = (set(cdp_dbt_models.keys) & set(asset_keys) if asset_keys
-                  else cdp_dbt_models.op.name in job.graph.node_dict)
+    dbt_keys = {node.key for node in job.asset_layer.asset_graph.asset_nodes
+                if node.assets_def.is_executable and node.assets_def.op.name == DBT_STEP}
+    dbt_in_run = (dbt_keys & set(asset_keys) if asset_keys
+                  else DBT_STEP in job.graph.node_dict)
     if full_refresh and dbt_in_run:
-        config["ops"] = {cdp_dbt_models.op.name: {"config": {"full_refresh": True}}}
+        config["ops"] = {DBT_STEP: {"config": {"full_refresh": True}}}
     return config
 
 

@@ -19,8 +19,8 @@ import dagster as dg
 import duckdb
 
 from dagster_project.engines import get_engine
-from dagster_project.settings import Settings, get_settings
-from dagster_project.transform.assets import cdp_dbt_models
+from dagster_project.settings import Settings
+from dagster_project.settings_resource import SettingsResource
 
 # "Today" of the marts, as dbt's macro as_of_date() takes it: CDP_AS_OF when set, else the latest
 # reporting-zone date seen in any source. tests/test_app.py checks both agree on a real build.
@@ -80,18 +80,21 @@ def snapshot_row_counts(path: Path) -> dict[str, int]:
         return dict(con.execute("select * from meta.snapshot_tables order by 1").fetchall())
 
 
-MART_KEYS = sorted((k for k in cdp_dbt_models.keys if k.path[0] == "marts"),
-                   key=lambda k: k.to_user_string())
+def build_marts_snapshot(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """The snapshot asset, downstream of every mart of `dbt_models` (the dbt step)."""
+    mart_keys = sorted((k for k in dbt_models.keys if k.path[0] == "marts"),
+                       key=lambda k: k.to_user_string())
 
+    @dg.asset(key=["published", "marts_snapshot"], group_name="published", deps=mart_keys,
+              owners=["team:data-engineering"], kinds={"duckdb"},
+              description="Read-only copy of schema marts for the page, swapped in atomically.")
+    def marts_snapshot(context: dg.AssetExecutionContext,
+                       settings: SettingsResource) -> dg.MaterializeResult:
+        """Runs after every mart is built; a failed build upstream means no new snapshot."""
+        path = publish_snapshot(settings.get())
+        counts = snapshot_row_counts(path)
+        context.log.info(f"published {len(counts)} marts to {path}")
+        return dg.MaterializeResult(metadata={"path": str(path), "tables": len(counts),
+                                              **{f"rows_{k}": v for k, v in counts.items()}})
 
-@dg.asset(key=["published", "marts_snapshot"], group_name="published", deps=MART_KEYS,
-          owners=["team:data-engineering"], kinds={"duckdb"},
-          description="Read-only copy of schema marts for the page, swapped in atomically.")
-def marts_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    """Runs after every mart is built; a failed build upstream means no new snapshot."""
-    settings = get_settings()
-    path = publish_snapshot(settings)
-    counts = snapshot_row_counts(path)
-    context.log.info(f"published {len(counts)} marts to {path}")
-    return dg.MaterializeResult(metadata={"path": str(path), "tables": len(counts),
-                                          **{f"rows_{k}": v for k, v in counts.items()}})
+    return marts_snapshot

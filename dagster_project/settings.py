@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -50,9 +51,18 @@ def _hours(value: str) -> float:
     return hours
 
 
-# The dbt project to build: the bundled one, or a fork of it (CDP_DBT_PROJECT_DIR). Read at import,
-# since the Dagster assets are made from that project's manifest.
-DBT_PROJECT_DIR = _path(os.environ.get("CDP_DBT_PROJECT_DIR") or "dbt")
+# The bundled dbt project; CDP_DBT_PROJECT_DIR may name a fork of it (Settings.dbt_project_dir).
+BUNDLED_DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+# Every setting's variable, in the order of README's tables. The Dagster resource
+# (settings_resource.py) has one field per name, lower-cased without the `CDP_` prefix.
+VARIABLES = (
+    "CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH", "CDP_TIMEZONE", "CDP_SOURCE_TIMEZONE", "CDP_AS_OF",
+    "CDP_DUCKDB_MEMORY_LIMIT", "CDP_DUCKDB_THREADS", "CDP_DBT_PROJECT_DIR", "CDP_SCHEDULE_HOUR",
+    "CDP_MART_FRESHNESS_HOURS", "CDP_FAILURE_WEBHOOK_URL", "CDP_MAX_REJECTED_RATE",
+    "CDP_ENGINE", "CDP_SPARK_DIR", "CDP_SPARK_DRIVER_MEMORY",
+    "CDP_SNAPSHOT_PATH", "CDP_SHOW_PERSONAL_DATA", "CDP_APP_PASSWORD",
+)
 
 
 def _flag(name: str, value: str) -> bool:
@@ -103,6 +113,9 @@ class Settings:
     engine: str = "duckdb"
     spark_dir: Path | None = None
     spark_driver_memory: str = "2g"
+    # The dbt project to build: the bundled one, or a fork of it. The Dagster definitions are
+    # made from its manifest, so it is read when the definitions are built.
+    dbt_project_dir: Path = BUNDLED_DBT_PROJECT_DIR
 
     def __post_init__(self) -> None:
         if self.snapshot_path is None:
@@ -112,7 +125,8 @@ class Settings:
             object.__setattr__(self, "spark_dir", Path(self.warehouse_path).parent / "spark")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Validated settings from `env` (default: this process's environment)."""
         env = dict(os.environ if env is None else env)
         as_of = env.get("CDP_AS_OF") or None
         try:
@@ -148,6 +162,7 @@ class Settings:
             engine=_engine(env.get("CDP_ENGINE") or "duckdb"),
             spark_dir=_path(env["CDP_SPARK_DIR"]) if env.get("CDP_SPARK_DIR") else None,
             spark_driver_memory=_memory(env.get("CDP_SPARK_DRIVER_MEMORY") or "2g"),
+            dbt_project_dir=_path(env.get("CDP_DBT_PROJECT_DIR") or "dbt"),
         )
 
     @property
@@ -156,7 +171,9 @@ class Settings:
         return self.warehouse_path.parent / "quality"
 
     def dbt_env(self) -> dict[str, str]:
-        """The environment dbt runs with: the same settings, with absolute paths."""
+        """The settings dbt reads (profiles.yml, dbt_project.yml), with absolute paths: the
+        variables added to the dbt process's environment (transform/project.py dbt_environment),
+        never to this process's."""
         env = {
             "CDP_LANDING_DIR": str(self.landing_dir),
             "CDP_WAREHOUSE_PATH": str(self.warehouse_path),
@@ -173,5 +190,14 @@ class Settings:
         return env
 
 
+def variables_set(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The settings' variables that are set (non-empty) in `env` (default: this process's
+    environment)."""
+    env = os.environ if env is None else env
+    return {name: env[name] for name in VARIABLES if env.get(name)}
+
+
 def get_settings() -> Settings:
+    """The settings of this process's environment: for the `cdp` command and the page. Dagster
+    code gets them from its `settings` resource instead (settings_resource.py)."""
     return Settings.from_env()

@@ -55,6 +55,30 @@ def query(settings: Settings, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+def run_in_process(landing: Path, warehouse: Path, **settings: str):
+    """The daily job (loads, dbt build, checks, snapshot) in this process, with its own settings
+    resource (lower-case names of the CDP_* variables): real DuckDB and real dbt, without a
+    `cdp run` subprocess. Returns the job's result. The settings reach dbt in its own process's
+    environment, so this process's CDP_* variables are left as they were (GX's own opt-out of
+    analytics, GX_ANALYTICS_ENABLED, is not a setting: quality/validate.py sets it for good)."""
+    import dagster as dg
+
+    from dagster_project.definitions import build_definitions
+    from dagster_project.settings_resource import SettingsResource
+    from dagster_project.transform.project import prepare_manifest
+
+    resource = SettingsResource(landing_dir=str(landing), warehouse_path=str(warehouse),
+                                **settings)
+    prepare_manifest(settings=resource.get())
+    job = build_definitions(resource).resolve_job_def("cdp_daily")
+    before = {k: v for k, v in os.environ.items() if k.startswith("CDP_")}
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    after = {k: v for k, v in os.environ.items() if k.startswith("CDP_")}
+    assert after == before, "the run changed this process's CDP_* variables"
+    return result
+
+
 def run_cdp(*args: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
     """Run the `cdp` console script with only the given CDP_* settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "DAGSTER_HOME"))}

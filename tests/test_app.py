@@ -346,8 +346,9 @@ def test_the_snapshot_is_published_after_every_mart():
     fails (the page then keeps the last good snapshot)."""
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import build_definitions
 
+    defs = build_definitions()
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published", "marts_snapshot"]))
     marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}

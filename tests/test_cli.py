@@ -87,8 +87,10 @@ def test_unknown_selection_lists_what_can_be_selected(tmp_path):
 def test_selection_names_resolve_like_dbt():
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import build_definitions
     from dagster_project.selection import resolve_selection
+
+    defs = build_definitions()
 
     def keys(*names):
         job, selected = resolve_selection(defs, list(names))

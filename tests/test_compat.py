@@ -35,7 +35,10 @@ def test_dagster_dbt_still_has_the_two_start_up_hooks():
 
 
 def test_the_dbt_resource_uses_the_installed_dbt_without_probing_it():
-    from dagster_project.transform.assets import dbt_resource as resource
+    from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR
+    from dagster_project.transform.assets import build_dbt_resource
+
+    resource = build_dbt_resource(BUNDLED_DBT_PROJECT_DIR)
 
     assert isinstance(resource, compat.CdpDbtCliResource)
     assert resource._cli_version == compat.installed_dbt_version()

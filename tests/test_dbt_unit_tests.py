@@ -11,7 +11,8 @@ import pytest
 
 from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR as DBT_PROJECT_DIR
+from dagster_project.settings import Settings
 
 pytestmark = pytest.mark.slow  # dbt builds every model, then runs the unit tests
 

@@ -1,11 +1,12 @@
-"""Identity rules of marts.md at their edges, on a hand-made landing zone and a real `cdp run`."""
+"""Identity rules of marts.md at their edges, on a hand-made landing zone and the real pipeline
+(run in process: the rules are the subject, not the `cdp` command)."""
 
 import pytest
-from conftest import query, run_cdp, write
+from conftest import query, run_in_process, write
 
 from dagster_project.settings import Settings
 
-pytestmark = pytest.mark.slow  # a whole `cdp run`
+pytestmark = pytest.mark.slow  # the whole pipeline, in process
 
 CONTACTS = ("contact_id,email,created_at,updated_at\n"
             "C-1,lan@example.com,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
@@ -28,9 +29,7 @@ def test_a_user_id_on_a_placeholder_device_is_a_node_unless_the_device_is_shared
         page("m-2", "unknown", "2025-03-01T10:05:00Z", "C-9"),
         page("m-3", "null", "2025-03-01T11:00:00Z", "C-7"),
         page("m-4", "null", "2025-03-01T11:01:00Z", "C-8")]) + "\n")
-    done = run_cdp("run", env={"CDP_LANDING_DIR": str(landing),
-                               "CDP_WAREHOUSE_PATH": str(warehouse)})
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert run_in_process(landing, warehouse).success
     settings = Settings(landing_dir=landing, warehouse_path=warehouse)
 
     assert query(settings, "select identifier_type, identifier_value, linked_by "

@@ -114,9 +114,11 @@ def test_marts_agree_with_plain_python_over_the_landing_files(pipeline, landing)
 
 def test_every_mart_column_is_documented(pipeline):
     _, _, _, _, con = pipeline
+    from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR
     from dagster_project.transform.project import dbt_project
 
-    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    manifest = dbt_project(BUNDLED_DBT_PROJECT_DIR).manifest_path
+    nodes = json.loads(manifest.read_text())["nodes"].values()
     documented = {(n["name"], c) for n in nodes if n["resource_type"] == "model"
                   for c, spec in n["columns"].items() if spec.get("description")}
     described = {n["name"] for n in nodes if n["resource_type"] == "model" and n["description"]}

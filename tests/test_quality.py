@@ -8,11 +8,11 @@ import duckdb
 import pytest
 from conftest import EXAMPLE_LANDING, run_cdp
 
-from dagster_project.definitions import defs
+from dagster_project.definitions import build_definitions
 from dagster_project.ingestion import SOURCES
 from dagster_project.quality.suites import SuiteFile, load_suites
 from dagster_project.quality.validate import validate_suite
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR as DBT_PROJECT_DIR
 
 SUITES = {s.name: s for s in load_suites()}
 
@@ -51,7 +51,7 @@ def test_every_raw_source_and_key_mart_has_a_suite_that_is_a_check():
                  "support_performance", "touchpoint_performance", "retention_cohorts"):
         assert SUITES[f"marts_{mart}"].asset == f"marts/{mart}"
     checks = {(k.asset_key.to_user_string(), k.name)
-              for k in defs.resolve_asset_graph().asset_check_keys}
+              for k in build_definitions().resolve_asset_graph().asset_check_keys}
     assert {(s.asset, s.check_name) for s in SUITES.values()} <= checks
 
 

@@ -11,6 +11,7 @@ from conftest import query, write
 from dagster_project.engines.duckdb import backoff_seconds
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
+from dagster_project.settings_resource import SettingsResource
 
 HOLD = """
 import sys, time, duckdb
@@ -30,13 +31,11 @@ def _run_id(instance) -> str:
     return runs[0].run_id if runs else "none-yet"
 
 
-def test_a_locked_warehouse_is_retried_until_the_lock_is_gone(settings, monkeypatch):
+def test_a_locked_warehouse_is_retried_until_the_lock_is_gone(settings):
     write(settings.landing_dir, "crm/contacts/contacts.csv",
           "contact_id,email,phone,first_name,last_name,city,country,lifecycle_stage,"
           "referred_by_contact_id,created_at,updated_at\n"
           "C1,a@mail.example,,An,Le,Hue,VN,lead,,2025-01-01T00:00:00Z,2025-01-01T00:00:00Z\n")
-    monkeypatch.setenv("CDP_LANDING_DIR", str(settings.landing_dir))
-    monkeypatch.setenv("CDP_WAREHOUSE_PATH", str(settings.warehouse_path))
     contacts = next(a for a in raw_assets if a.key == dg.AssetKey(["raw", "crm_contacts"]))
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(settings.warehouse_path)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -46,7 +45,9 @@ def test_a_locked_warehouse_is_retried_until_the_lock_is_gone(settings, monkeypa
             assert holder.stdout.readline().strip() == "locked"
             run = threading.Thread(target=lambda: outcome.update(result=dg.materialize(
                 [contacts], instance=instance, raise_on_error=False,
-                resources={"engine": EngineResource()})))
+                resources={"engine": EngineResource(), "settings": SettingsResource(
+                    landing_dir=str(settings.landing_dir),
+                    warehouse_path=str(settings.warehouse_path))})))
             run.start()
             # Release the lock once the step has failed on it and is waiting for its retry.
             deadline = time.monotonic() + 60

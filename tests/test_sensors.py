@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 from conftest import write
 
-from dagster_project.definitions import defs
+from dagster_project.definitions import build_definitions
 from dagster_project.orchestration.schedules import build_daily_schedule
 from dagster_project.orchestration.sensors import (
     SETTLE_SECONDS,
@@ -21,6 +21,7 @@ from dagster_project.orchestration.sensors import (
     run_failure_record,
 )
 from dagster_project.settings import Settings
+from dagster_project.settings_resource import SettingsResource
 
 CONTACTS = "contact_id,email,updated_at\nC1,a@example.com,2025-01-01T00:00:00Z\n"
 
@@ -31,36 +32,37 @@ def _age(path, seconds=SETTLE_SECONDS + 5):
     os.utime(path, (when, when))
 
 
-def _evaluate(cursor=None):
-    context = dg.build_sensor_context(cursor=cursor, definitions=defs)
+def _evaluate(landing, cursor=None):
+    """A tick of the sensor with its own settings (no environment variable involved)."""
+    context = dg.build_sensor_context(
+        cursor=cursor, resources={"settings": SettingsResource(landing_dir=str(landing))})
     return landing_zone_sensor(context), context
 
 
 @pytest.fixture
-def landing(tmp_path, monkeypatch):
+def landing(tmp_path):
     landing = tmp_path / "landing"
     landing.mkdir()
-    monkeypatch.setenv("CDP_LANDING_DIR", str(landing))
     return landing
 
 
 def test_sensor_requests_a_run_when_a_file_lands_and_skips_otherwise(landing):
-    result, _ = _evaluate()
+    result, _ = _evaluate(landing)
     assert isinstance(result, dg.SkipReason) and "no export files" in result.skip_message
 
     _age(write(landing, "crm/contacts/contacts_2025-01-01.csv", CONTACTS))
     write(landing, "crm/contacts/notes.txt", "not an export")  # no loader reads it
-    first = _evaluate()[0]
+    first = _evaluate(landing)[0]
     assert [r.job_name for r in first.run_requests] == [None]  # the sensor's job: cdp_daily
     assert first.run_requests[0].tags["cdp/new_files"] == "1"
     cursor = first.cursor
     assert json.loads(cursor)["files"] == 1
 
-    again = _evaluate(cursor)[0]
+    again = _evaluate(landing, cursor)[0]
     assert isinstance(again, dg.SkipReason) and "no new or changed files" in again.skip_message
 
     _age(write(landing, "web/events/2025/01/02/events.jsonl.gz", b"{}\n", gz=True))
-    dropped = _evaluate(cursor)[0]
+    dropped = _evaluate(landing, cursor)[0]
     assert len(dropped.run_requests) == 1
     assert dropped.run_requests[0].tags["cdp/new_files"] == "1"
     assert dropped.run_requests[0].run_key != first.run_requests[0].run_key
@@ -68,20 +70,20 @@ def test_sensor_requests_a_run_when_a_file_lands_and_skips_otherwise(landing):
 
     # A file still being written waits for the next tick.
     write(landing, "survey/responses/survey_2025-01-03.csv", "response_id\n")
-    waiting = _evaluate(dropped.cursor)[0]
+    waiting = _evaluate(landing, dropped.cursor)[0]
     assert isinstance(waiting, dg.SkipReason) and "still being written" in waiting.skip_message
 
 
 def test_sensor_sees_a_replaced_file_and_ignores_hidden_ones(landing):
     path = write(landing, "crm/orders/orders.csv", "order_id\n1\n")
     _age(path)
-    cursor = _evaluate()[0].cursor
+    cursor = _evaluate(landing)[0].cursor
     _age(write(landing, "crm/orders/.orders.csv.partial", "order_id\n"))
     _age(write(landing, "_ground_truth/people.csv", "x\n"))
-    assert isinstance(_evaluate(cursor)[0], dg.SkipReason)
+    assert isinstance(_evaluate(landing, cursor)[0], dg.SkipReason)
     path.write_text("order_id\n1\n2\n")
     _age(path, SETTLE_SECONDS + 1)
-    replaced = _evaluate(cursor)[0]
+    replaced = _evaluate(landing, cursor)[0]
     assert len(replaced.run_requests) == 1
 
 
@@ -97,8 +99,10 @@ def test_daily_schedule_runs_the_daily_job_at_the_hour_in_the_reporting_zone():
     data = schedule.evaluate_tick(context)
     assert len(data.run_requests) == 1
     assert data.run_requests[0].run_config == {}
-    assert defs.resolve_schedule_def("cdp_daily_schedule").default_status == \
-        dg.DefaultScheduleStatus.STOPPED
+    defs = build_definitions(SettingsResource(timezone="Asia/Ho_Chi_Minh", schedule_hour="7"))
+    built = defs.resolve_schedule_def("cdp_daily_schedule")
+    assert built.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert (built.cron_schedule, built.execution_timezone) == ("0 7 * * *", "Asia/Ho_Chi_Minh")
 
 
 class _Hook(BaseHTTPRequestHandler):
@@ -125,14 +129,14 @@ def webhook():
     server.server_close()
 
 
-def test_failed_run_gives_a_failure_record_and_a_webhook_post(tmp_path, monkeypatch, webhook):
+def test_failed_run_gives_a_failure_record_and_a_webhook_post(tmp_path, webhook):
     url, received = webhook
     (tmp_path / "landing").mkdir()
     (tmp_path / "wh.duckdb").mkdir()  # the warehouse path is a folder: the load fails
-    monkeypatch.setenv("CDP_LANDING_DIR", str(tmp_path / "landing"))
-    monkeypatch.setenv("CDP_WAREHOUSE_PATH", str(tmp_path / "wh.duckdb"))
-    monkeypatch.setenv("CDP_FAILURE_WEBHOOK_URL", url)
-    job = defs.resolve_job_def("reload_crm_tickets")
+    settings = SettingsResource(landing_dir=str(tmp_path / "landing"),
+                                warehouse_path=str(tmp_path / "wh.duckdb"),
+                                failure_webhook_url=url)
+    job = build_definitions(settings).resolve_job_def("reload_crm_tickets")
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False)
         assert not result.success
@@ -143,7 +147,8 @@ def test_failed_run_gives_a_failure_record_and_a_webhook_post(tmp_path, monkeypa
                                     )[0].dagster_event
         context = dg.build_run_status_sensor_context(
             sensor_name="run_failure_record", dagster_event=failure,
-            dagster_instance=instance, dagster_run=result.dagster_run).for_run_failure()
+            dagster_instance=instance, dagster_run=result.dagster_run,
+            resources={"settings": settings}).for_run_failure()
         run_failure_record(context)
 
     lines = (tmp_path / "logs" / "run_failures.jsonl").read_text().splitlines()

@@ -17,7 +17,8 @@ from test_hostile_inputs import assert_outcome
 from dagster_project.engines.spark import SparkEngine
 from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.ingestion import SOURCES
-from dagster_project.settings import DBT_PROJECT_DIR, Settings, SettingsError
+from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR as DBT_PROJECT_DIR
+from dagster_project.settings import Settings, SettingsError
 
 
 def spark_missing() -> str | None:

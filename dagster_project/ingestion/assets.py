@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.sources import Source
-from dagster_project.settings import get_settings
+from dagster_project.settings_resource import SettingsResource
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
 # Soft: too many rejects is worth a look, not a reason to hold back the marts.
@@ -39,8 +39,9 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                                           "check warns (severity WARN) and the run goes on."),
         ],
     )
-    def load(context: dg.AssetExecutionContext, engine: EngineResource):
-        settings = get_settings()
+    def load(context: dg.AssetExecutionContext, engine: EngineResource,
+             settings: SettingsResource):
+        settings = settings.get()  # the resource -> this run's validated Settings
         # DuckDB retries while another process locks the warehouse; Spark loads the run's
         # sources in one JVM (its first raw step loads `batch`).
         report = engine.get(settings).load(source, settings, context,

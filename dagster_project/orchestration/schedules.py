@@ -1,9 +1,13 @@
-"""The daily schedule: `cdp_daily` at CDP_SCHEDULE_HOUR o'clock in the reporting time zone."""
+"""The daily schedule: `cdp_daily` at CDP_SCHEDULE_HOUR o'clock in the reporting time zone.
+
+Built with the definitions (definitions.py), from the settings of that moment: a changed hour or
+zone takes effect when the code location is reloaded.
+"""
 
 import dagster as dg
 
 from dagster_project.orchestration.jobs import daily_job
-from dagster_project.settings import Settings, get_settings
+from dagster_project.settings import Settings
 
 DAILY_SCHEDULE = "cdp_daily_schedule"
 
@@ -21,5 +25,3 @@ def build_daily_schedule(settings: Settings) -> dg.ScheduleDefinition:
                     f"{settings.timezone} (CDP_SCHEDULE_HOUR, CDP_TIMEZONE).",
     )
 
-
-daily_schedule = build_daily_schedule(get_settings())

@@ -26,7 +26,7 @@ from dagster_project.orchestration.failures import (
     record_failure,
 )
 from dagster_project.orchestration.jobs import daily_job
-from dagster_project.settings import get_settings
+from dagster_project.settings_resource import SettingsResource
 
 LANDING_SENSOR = "landing_zone_sensor"
 FAILURE_SENSOR = "run_failure_record"
@@ -75,8 +75,8 @@ def fingerprint(files: dict[str, tuple[int, float]]) -> str:
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Starts cdp_daily when export files are added, replaced or removed in "
                        "the landing zone (CDP_LANDING_DIR).")
-def landing_zone_sensor(context: dg.SensorEvaluationContext):
-    landing = get_settings().landing_dir
+def landing_zone_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
+    landing = settings.get().landing_dir
     files = landing_files(landing)
     if not files:
         return dg.SkipReason(f"no export files in the landing zone {landing}")
@@ -104,7 +104,7 @@ def landing_zone_sensor(context: dg.SensorEvaluationContext):
                        description="Appends a record of every failed run to "
                                    "<warehouse folder>/logs/run_failures.jsonl and posts it to "
                                    "CDP_FAILURE_WEBHOOK_URL when set.")
-def run_failure_record(context: dg.RunFailureSensorContext):
+def run_failure_record(context: dg.RunFailureSensorContext, settings: SettingsResource):
     run = context.dagster_run
     if run.tags.get(LAUNCHED_BY_TAG) == "cli":
         return  # `cdp run` writes its own record
@@ -113,7 +113,7 @@ def run_failure_record(context: dg.RunFailureSensorContext):
     steps, checks = failed_steps_and_checks(events)
     record = failure_record(run.run_id, run.job_name, steps, checks, launched_by="dagster",
                             message=None if steps or checks else context.failure_event.message)
-    path, webhook_error = record_failure(get_settings(), record)
+    path, webhook_error = record_failure(settings.get(), record)
     context.log.info(f"failure record written to {path}")
     if webhook_error:
         context.log.warning(webhook_error)

@@ -17,7 +17,7 @@ import dagster as dg
 
 from dagster_project.engines.resource import EngineResource
 from dagster_project.quality.suites import SuiteFile, load_suites
-from dagster_project.settings import get_settings
+from dagster_project.settings_resource import SettingsResource
 
 # Layers whose suites run together in one step (named `<layer>_gx_suites`).
 GROUPED_LAYERS = ("staging", "marts")
@@ -31,12 +31,12 @@ def _description(suite: SuiteFile) -> str:
     return f"Great Expectations suite `{suite.path.name}`: {suite.description}"
 
 
-def _results(context, engine: EngineResource,
+def _results(context, engine: EngineResource, settings: SettingsResource,
              suites: list[SuiteFile]) -> Iterator[dg.AssetCheckResult]:
     """Validate `suites` on the warehouse (read-only); one check result per suite."""
     from dagster_project.quality.validate import validate_suites  # GX loads only when run
 
-    settings = get_settings()
+    settings = settings.get()  # the resource -> this run's validated Settings
     with engine.get(settings).reader(settings) as con:  # DuckDB: the warehouse, read-only
         outcomes = validate_suites(con, suites, settings.quality_dir)
     for suite, outcome in zip(suites, outcomes, strict=True):
@@ -60,9 +60,9 @@ def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     """One suite, one step."""
     @dg.asset_check(asset=_asset_key(suite), name=suite.check_name, blocking=True,
                     description=_description(suite))
-    def gx_check(context: dg.AssetCheckExecutionContext,
-                 engine: EngineResource) -> dg.AssetCheckResult:
-        return next(iter(list(_results(context, engine, [suite]))))
+    def gx_check(context: dg.AssetCheckExecutionContext, engine: EngineResource,
+                 settings: SettingsResource) -> dg.AssetCheckResult:
+        return next(iter(list(_results(context, engine, settings, [suite]))))
 
     return gx_check
 
@@ -74,10 +74,10 @@ def build_gx_group(layer: str, suites: list[SuiteFile]) -> dg.AssetChecksDefinit
 
     @dg.multi_asset_check(specs=specs, name=f"{layer}_gx_suites", can_subset=True,
                           description=f"The Great Expectations suites of the {layer} models.")
-    def gx_group(context: dg.AssetCheckExecutionContext,
-                 engine: EngineResource) -> Iterator[dg.AssetCheckResult]:
+    def gx_group(context: dg.AssetCheckExecutionContext, engine: EngineResource,
+                 settings: SettingsResource) -> Iterator[dg.AssetCheckResult]:
         selected = context.selected_asset_check_keys
-        yield from _results(context, engine, [
+        yield from _results(context, engine, settings, [
             s for s in suites
             if dg.AssetCheckKey(_asset_key(s), s.check_name) in selected])
 
@@ -94,4 +94,6 @@ def build_gx_checks(suites: list[SuiteFile]) -> list[dg.AssetChecksDefinition]:
     return checks
 
 
-gx_checks = build_gx_checks(load_suites())
+def gx_checks() -> list[dg.AssetChecksDefinition]:
+    """A check (or a layer's group of checks) for every suite in `expectations/`."""
+    return build_gx_checks(load_suites())

@@ -1,6 +1,5 @@
 """Every dbt model, seed and test as a Dagster asset or asset check, grouped by dbt folder."""
 
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -18,10 +17,13 @@ from dagster_dbt import (
 from dagster_project.compat import CdpDbtCliResource
 from dagster_project.engines.resource import EngineResource
 from dagster_project.memory import dbt_memory_limit, release_memory
-from dagster_project.settings import get_settings
+from dagster_project.settings import Settings
+from dagster_project.settings_resource import SettingsResource
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
 from dagster_project.transform.project import (
+    dbt_environment,
     dbt_project,
+    environment_of_dbt_start,
     keep_partial_parse,
     prune_run_targets,
 )
@@ -29,9 +31,9 @@ from dagster_project.transform.project import (
 LAYERS = ("staging", "intermediate", "marts")
 
 
-def mart_freshness_policy() -> dg.FreshnessPolicy:
+def mart_freshness_policy(settings: Settings) -> dg.FreshnessPolicy:
     """Marts are expected to be rebuilt daily: late after CDP_MART_FRESHNESS_HOURS (26 h)."""
-    fail = timedelta(hours=get_settings().mart_freshness_hours)
+    fail = timedelta(hours=settings.mart_freshness_hours)
     warn = fail - timedelta(hours=1) if fail > timedelta(hours=2) else None
     return dg.FreshnessPolicy.time_window(fail_window=fail, warn_window=warn)
 
@@ -39,7 +41,12 @@ def mart_freshness_policy() -> dg.FreshnessPolicy:
 class CdpTranslator(DagsterDbtTranslator):
     """Groups follow the dbt folders (staging, intermediate, marts, seeds); owners come from
     `meta.dagster.owners` or else `meta.owner` (set per folder in dbt_project.yml); marts carry
-    a freshness policy, so a stale mart shows in the UI."""
+    a freshness policy (built with the definitions), so a stale mart shows in the UI."""
+
+    def __init__(self, settings: DagsterDbtTranslatorSettings,
+                 mart_freshness: dg.FreshnessPolicy) -> None:
+        super().__init__(settings)
+        self.mart_freshness = mart_freshness
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -61,30 +68,44 @@ class CdpTranslator(DagsterDbtTranslator):
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         if spec.group_name == "marts" and spec.freshness_policy is None:
-            spec = dg.apply_freshness_policy(spec, _MART_FRESHNESS)
+            spec = dg.apply_freshness_policy(spec, self.mart_freshness)
         return spec
-
-
-_MART_FRESHNESS = mart_freshness_policy()
 
 
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch (`cdp run --full-refresh`)
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            # Source tests stay plain dbt tests: as checks on raw/* they would exempt the dbt step
-            # from waiting for the blocking checks (GX suites) on those raw assets.
-            dagster_dbt_translator=CdpTranslator(
-                DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False)))
-def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-                   config: DbtBuildConfig, engine: EngineResource):
-    """`dbt build`: models, then their tests, which show as checks on each model. A full build
-    is skipped when nothing it reads changed since the last one (see build_state).
+DBT_STEP = "cdp_dbt_models"
 
-    The engine (CDP_ENGINE) gives the dbt target and the connection that keeps the build state
-    (DuckDB: the warehouse; Spark: a small DuckDB file beside its tables)."""
-    settings = get_settings()
+
+def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
+    """The dbt step, made from the manifest of the settings' dbt project (prepared ahead) with
+    the marts' freshness policy of these settings."""
+    project = dbt_project(settings.dbt_project_dir)
+    translator = CdpTranslator(
+        # Source tests stay plain dbt tests: as checks on raw/* they would exempt the dbt step
+        # from waiting for the blocking checks (GX suites) on those raw assets.
+        DagsterDbtTranslatorSettings(enable_source_tests_as_checks=False),
+        mart_freshness=mart_freshness_policy(settings))
+
+    @dbt_assets(manifest=project.manifest_path, project=project, name=DBT_STEP,
+                dagster_dbt_translator=translator)
+    def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+                       config: DbtBuildConfig, engine: EngineResource,
+                       settings: SettingsResource):
+        """`dbt build`: models, then their tests, which show as checks on each model. A full
+        build is skipped when nothing it reads changed since the last one (see build_state).
+
+        The engine (CDP_ENGINE) gives the dbt target and the connection that keeps the build
+        state (DuckDB: the warehouse; Spark: a small DuckDB file beside its tables)."""
+        yield from _dbt_build(context, dbt, config, engine, settings.get())
+
+    return cdp_dbt_models
+
+
+def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig,
+               engine: EngineResource, settings: Settings):
     chosen = engine.get(settings)
     whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
     # DuckDB: waits (retries) while another process locks the warehouse.
@@ -98,16 +119,18 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         context.log.info(f"  dbt build skipped: no new data and no change to the dbt project or "
                          f"settings since the build of {previous[1]:%Y-%m-%d %H:%M} UTC")
         return
-    os.environ.update(settings.dbt_env())  # absolute paths: dbt runs inside dbt/
     release_memory()  # what the loaders and quality checks freed goes back before dbt starts
-    os.environ["CDP_DBT_MEMORY_LIMIT"] = dbt_memory_limit(settings.duckdb_memory_limit)
+    # The settings reach dbt in its own process's environment (absolute paths: dbt runs inside
+    # the project folder), never in this one's; transform/project.py says why not `--vars`.
+    env = dbt_environment(settings, dbt_memory_limit(settings.duckdb_memory_limit))
     # dbt's unit tests check the SQL, not the data: they run in `make test`
     # (tests/test_dbt_unit_tests.py), not in every pipeline run, as dbt advises for production.
     args = ["build", "--exclude-resource-type", "unit_test", *chosen.dbt_args()]
     if config.full_refresh:
         args.append("--full-refresh")
     built = set()
-    invocation = dbt.cli(args, context=context)
+    with environment_of_dbt_start(env):
+        invocation = dbt.cli(args, context=context)
     for event in invocation.stream():
         if isinstance(event, dg.Output):
             built.add(context.asset_key_for_output(event.output_name))
@@ -115,7 +138,8 @@ def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             built.add(event.asset_key)
         yield event
     _require_every_result(context, built)
-    keep_partial_parse(invocation.target_path)  # the next run's dbt start: a partial parse
+    # The next run's dbt start: a partial parse.
+    keep_partial_parse(invocation.target_path, settings.dbt_project_dir)
     prune_run_targets(invocation.target_path)
     if fingerprint:
         with chosen.state(settings) as con:  # no retry: the models are built already
@@ -134,7 +158,9 @@ def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None
             "see the dbt output log")
 
 
-# The dbt installed beside this Python (the venv's), whether or not the venv is on PATH.
-dbt_resource = CdpDbtCliResource(project_dir=dbt_project,
-                                 profiles_dir=str(dbt_project.profiles_dir),
-                                 dbt_executable=str(Path(sys.executable).with_name("dbt")))
+def build_dbt_resource(project_dir: Path) -> CdpDbtCliResource:
+    """The dbt resource for the project in `project_dir`, calling the dbt installed beside this
+    Python (the venv's), whether or not the venv is on PATH."""
+    project = dbt_project(project_dir)
+    return CdpDbtCliResource(project_dir=project, profiles_dir=str(project.profiles_dir),
+                             dbt_executable=str(Path(sys.executable).with_name("dbt")))

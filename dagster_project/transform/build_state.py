@@ -13,7 +13,7 @@ import json
 
 import duckdb
 
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import Settings
 from dagster_project.transform.project import dbt_source_files
 
 BUILDS_DDL = """create table if not exists ingest.dbt_builds (
@@ -26,8 +26,8 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> st
         "from ingest.loaded_files").fetchone()
     digest = hashlib.sha256(repr(ledger).encode())
     digest.update(json.dumps(settings.dbt_env(), sort_keys=True).encode())
-    for path in dbt_source_files():
-        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode())
+    for path in dbt_source_files(settings.dbt_project_dir):
+        digest.update(str(path.relative_to(settings.dbt_project_dir)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
