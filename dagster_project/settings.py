@@ -183,10 +183,9 @@ class Settings:
         }
         if self.source_timezone:
             env["CDP_SOURCE_TIMEZONE"] = self.source_timezone
-        if self.engine != "duckdb":  # the DuckDB environment (and build fingerprint) as before
-            env["CDP_ENGINE"] = self.engine
-            env["CDP_SPARK_DIR"] = str(self.spark_dir)
-            env["CDP_SPARK_DRIVER_MEMORY"] = self.spark_driver_memory
+        from dagster_project.engines import get_engine  # engines import this module
+
+        env.update(get_engine(self).dbt_env(self))  # what the engine's dbt target reads
         return env
 
 

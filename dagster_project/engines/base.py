@@ -60,6 +60,11 @@ class Engine(Protocol):
         """Arguments that point the dbt CLI at this engine's target."""
         ...
 
+    def dbt_env(self, settings: Settings) -> dict[str, str]:
+        """The variables this engine's dbt target reads (dbt/profiles.yml), added to the ones
+        every engine's dbt reads (Settings.dbt_env)."""
+        ...
+
     def location(self, settings: Settings) -> Path:
         """Where the engine's tables live (a file or a folder)."""
         ...

@@ -100,6 +100,9 @@ class DuckDBEngine:
     def dbt_args(self) -> list[str]:
         return []  # the default target of dbt/profiles.yml
 
+    def dbt_env(self, settings: Settings) -> dict[str, str]:
+        return {}  # nothing beyond the common settings (and so the build fingerprint as before)
+
     def location(self, settings: Settings) -> Path:
         return Path(settings.warehouse_path)
 

@@ -120,6 +120,10 @@ class SparkEngine:
     def dbt_args(self) -> list[str]:
         return ["--target", self.dbt_target]
 
+    def dbt_env(self, settings: Settings) -> dict[str, str]:
+        return {"CDP_ENGINE": self.name, "CDP_SPARK_DIR": str(settings.spark_dir),
+                "CDP_SPARK_DRIVER_MEMORY": settings.spark_driver_memory}
+
     def location(self, settings: Settings) -> Path:
         return Path(settings.spark_dir)
 
