@@ -2,14 +2,20 @@
 columns, constants, a time zone) applied to the files of its folder and below, on real files
 and real loads (docs/exports.md)."""
 
+import subprocess
+import sys
 from datetime import datetime
 
 import duckdb
 import pytest
 from conftest import load, query, write
+from test_spark_engine import needs_spark
 
+from dagster_project.engines.duckdb import connect
+from dagster_project.engines.spark_load import child_env
 from dagster_project.engines.tables import LOADED_FILES
 from dagster_project.ingestion.load import sha256_of
+from dagster_project.settings import Settings
 
 CONTRACT_CONTACTS = ("contact_id,email,created_at,updated_at\n"
                      "C1,c1@x.com,2025-03-01T09:00:00Z,2025-03-01T09:00:00Z\n")
@@ -178,3 +184,77 @@ def test_cdp_status_shows_the_formats_per_source(settings):
     _, lines = status_lines(settings)
     text = "\n".join(lines)
     assert "formats: contract (1 file(s)), contract:crm/contacts/hubspot/cdp_format.yml@" in text
+
+
+def mapped_zone(landing):
+    """Sub-folder exports of two sources: mapped, constant, rejected whole, bad yml."""
+    write(landing, "crm/contacts/a.csv", CONTRACT_CONTACTS)
+    write(landing, "crm/contacts/hubspot/cdp_format.yml", HUBSPOT_YML)
+    write(landing, "crm/contacts/hubspot/2025/export.csv", HUBSPOT_CSV)
+    write(landing, "crm/contacts/renamed/cdp_format.yml",
+          HUBSPOT_YML.replace("email: Email", "email: E-mail Address"))
+    write(landing, "crm/contacts/renamed/export.csv", HUBSPOT_CSV)
+    write(landing, "crm/contacts/broken/cdp_format.yml", "timezone: Mars/Olympus\n")
+    write(landing, "crm/contacts/broken/x.csv", CONTRACT_CONTACTS)
+    header = "Response ID,Submitted,How likely,nps_score\n"
+    write(landing, "survey/responses/tool/cdp_format.yml",
+          "timezone: Asia/Ho_Chi_Minh\ncolumns: {response_id: Response ID, "
+          "submitted_at: Submitted, nps_score: How likely}\n"
+          "constants: {touchpoint: post_purchase, csat_score: 4}\n")
+    write(landing, "survey/responses/tool/r.csv", header
+          + "R1,2025-03-01 09:00:00,9,0\nR2,2025-03-01T09:00:00Z,11,0\n")
+
+
+def old_spark_ledger(settings):
+    """A Spark ledger as an older version made it (no `format` column), in its own JVM."""
+    columns = ", ".join(f"{c.name} {c.spark_type}" for c in LOADED_FILES.columns
+                        if c.name != "format")
+    script = ("from dagster_project.engines.spark_load import session\n"
+              "from dagster_project.settings import get_settings\n"
+              "spark = session(get_settings())\n"
+              "spark.sql('create database if not exists ingest')\n"
+              f"spark.sql('create table ingest.loaded_files ({columns}) using parquet')\n"
+              "spark.stop()\n")
+    settings.spark_dir.mkdir(parents=True, exist_ok=True)
+    env = child_env(settings)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+
+
+@needs_spark
+@pytest.mark.slow
+def test_spark_reads_mapped_folders_as_duckdb_does(tmp_path):
+    from dagster_project.engines.spark import SparkEngine
+    from dagster_project.ingestion import SOURCES
+
+    names = ["crm_contacts", "survey_responses"]
+    outcomes = {}
+    for engine in ("duckdb", "spark"):
+        settings = Settings(landing_dir=tmp_path / "landing",
+                            warehouse_path=tmp_path / engine / "w.duckdb", engine=engine)
+        if engine == "duckdb":
+            mapped_zone(settings.landing_dir)
+            for name in names:
+                load(settings, name)
+            reader = connect(settings, read_only=True)
+        else:
+            old_spark_ledger(settings)
+            spark = SparkEngine()
+            reports = spark.load_many([SOURCES[n] for n in names], settings)
+            assert all(r.rows_read == r.rows_accepted + r.rows_rejected for r in reports)
+            again = spark.load_many([SOURCES[n] for n in names], settings)
+            assert [r.files_loaded for r in again] == [0, 0]  # nothing is read twice
+            reader = spark.reader(settings)
+        with reader as con:
+            outcomes[engine] = [
+                con.execute(sql).fetchall() for sql in (
+                    "select * exclude (_loaded_at) from raw.crm_contacts order by all",
+                    "select * exclude (_loaded_at) from raw.survey_responses order by all",
+                    "select source, file, row_number, reason from quarantine.rejected_rows "
+                    "order by all",
+                    "select source, file, rows_read, rows_accepted, rows_rejected, format "
+                    "from ingest.loaded_files order by all")]
+    assert outcomes["duckdb"][1] == [  # the survey's mapping, zone and constants
+        ("R1", None, None, "post_purchase", datetime(2025, 3, 1, 2, 0), None, None, None, None,
+         9, 4, None, "survey/responses/tool/r.csv", 1)]
+    assert len(outcomes["duckdb"][2]) == 5 and len(outcomes["duckdb"][3]) == 5
+    assert outcomes["spark"] == outcomes["duckdb"]
