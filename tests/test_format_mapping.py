@@ -258,3 +258,25 @@ def test_spark_reads_mapped_folders_as_duckdb_does(tmp_path):
          9, 4, None, "survey/responses/tool/r.csv", 1)]
     assert len(outcomes["duckdb"][2]) == 5 and len(outcomes["duckdb"][3]) == 5
     assert outcomes["spark"] == outcomes["duckdb"]
+
+
+def test_timezone_and_constants_apply_to_json_lines_too(settings):
+    event = ('{"message_id": "M%d", "anonymous_id": "A1", "timestamp": "%s", '
+             '"context": {"channel": "web"}}\n')
+    write(settings.landing_dir, "web/events/app/cdp_format.yml",
+          "timezone: Asia/Ho_Chi_Minh\nconstants: {channel: app}\n")
+    write(settings.landing_dir, "web/events/app/2025/03/01.jsonl",
+          event % (1, "2025-03-01 09:00:00") + event % (2, "2025-03-01T09:00:00Z"))
+    write(settings.landing_dir, "web/events/web.jsonl", event % (3, "2025-03-01T09:00:00Z"))
+    write(settings.landing_dir, "web/events/mapped/cdp_format.yml", "columns: {user_id: uid}\n")
+    write(settings.landing_dir, "web/events/mapped/x.jsonl", event % (4, "2025-03-01T09:00:00Z"))
+    report = load(settings, "web_events")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (4, 3, 1)
+    assert query(settings, "select message_id, channel, event_timestamp from raw.web_events "
+                           "order by 1") == [
+        ("M1", "app", datetime(2025, 3, 1, 2, 0)), ("M2", "app", datetime(2025, 3, 1, 9, 0)),
+        ("M3", "web", datetime(2025, 3, 1, 9, 0))]
+    [(file, _, reason)] = rejected(settings, "web_events")
+    assert file == "web/events/mapped/x.jsonl"
+    assert reason.startswith("web/events/mapped/cdp_format.yml: columns: is read for CSV "
+                             "sources only in this version")

@@ -248,11 +248,12 @@ def csv_columns(columns: tuple[Column, ...], header: list[str], dialect: Dialect
     mapping, constants = mapping or {}, constants or {}
     found, _ = match_header(columns, header)
     by_name = {h: h for h in header} | {h.lower(): h for h in reversed(header)}
+    null = "cast(null as string)" if dialect.name == "spark" else "null::varchar"
     texts: dict[str, str] = {}
     labels: dict[str, str] = {}
+    absent: list[str] = []
     for c in columns:
-        name = found[c.name]
-        labels[c.name] = c.name
+        name, labels[c.name] = found[c.name], c.name
         if c.name in constants:
             texts[c.name] = dialect.lit(constants[c.name])
             labels[c.name] = f"{c.name} (a constant of cdp_format.yml)"
@@ -260,17 +261,14 @@ def csv_columns(columns: tuple[Column, ...], header: list[str], dialect: Dialect
         if c.name in mapping:
             name = by_name.get(mapping[c.name]) or by_name.get(mapping[c.name].lower())
             labels[c.name] = f"{mapping[c.name]} ({c.name})"
-        texts[c.name] = dialect.ident(name) if name else "null"
-    absent = [labels[c.name] for c in columns if c.required and texts[c.name] == "null"]
+        texts[c.name] = dialect.ident(name) if name else null
+        if c.required and not name:
+            absent.append(labels[c.name])
     reason = None
     if len(absent) == 1:
         reason = f"required column {absent[0]} is missing from the file's header"
     elif absent:
         reason = f"required columns {', '.join(absent)} are missing from the file's header"
-    if dialect.name == "spark":
-        texts = {k: "cast(null as string)" if v == "null" else v for k, v in texts.items()}
-    else:
-        texts = {k: "null::varchar" if v == "null" else v for k, v in texts.items()}
     return CsvColumns(texts, labels, reason)
 
 
