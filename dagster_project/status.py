@@ -1,6 +1,7 @@
 """`cdp status`: what the warehouse holds, read-only, without loading Dagster unless asked.
 
-Per source: rows in raw, rejected rows in quarantine, files in the ledger and the last load;
+Per source: rows in raw, rejected rows in quarantine, files in the ledger and the last load,
+and the formats that governed its files (`contract`, or the cdp_format.yml that mapped them);
 then the marts' row counts, the last `cdp run`, the last failure record and, when DAGSTER_HOME
 is set, the last run the Dagster instance knows.
 """
@@ -23,10 +24,17 @@ loads as (
     select source, max(started_at) as last_load, arg_max(files_loaded, started_at) as files_new
     from ingest.load_runs group by source),
 files as (select source, count(*) as files from ingest.loaded_files group by source),
+formats as (
+    select source, string_agg(format || ' (' || files || ' file(s))', ', ' order by format)
+               as formats
+    from (select source, coalesce({format}, 'contract') as format, count(*) as files
+          from ingest.loaded_files group by all)
+    group by source),
 rejected as (select source, count(*) as rejected from quarantine.rejected_rows group by source)
-select s.source, coalesce(f.files, 0), coalesce(r.rejected, 0), l.last_load, l.files_new
+select s.source, coalesce(f.files, 0), coalesce(r.rejected, 0), l.last_load, l.files_new,
+       fm.formats
 from sources s left join loads l using (source) left join files f using (source)
-left join rejected r using (source)
+left join rejected r using (source) left join formats fm using (source)
 """
 
 
@@ -39,13 +47,20 @@ def _tables(con, schema: str) -> set[str]:
 def _warehouse_lines(con) -> list[str]:
     raw = _tables(con, "raw")
     lines = [f"  {'source':<18} {'rows in raw':>12} {'rejected':>10} {'files':>7}  last load (UTC)"]
-    for source, files, rejected, last_load, files_new in con.execute(
-            SOURCE_SQL, [list(SOURCES)]).fetchall():
+    # A warehouse whose ledger predates its `format` column (read-only here: not upgraded).
+    has_format = con.execute(
+        "select count(*) from information_schema.columns where table_schema = 'ingest' "
+        "and table_name = 'loaded_files' and column_name = 'format'").fetchone()[0]
+    sql = SOURCE_SQL.replace("{format}", "format" if has_format else "null")
+    for source, files, rejected, last_load, files_new, formats in con.execute(
+            sql, [list(SOURCES)]).fetchall():
         rows = (con.execute(f"select count(*) from raw.{source}").fetchone()[0]
                 if source in raw else 0)
         when = (f"{last_load:%Y-%m-%d %H:%M:%S} ({files_new} new file(s))" if last_load
                 else "never loaded")
         lines.append(f"  {source:<18} {rows:>12,} {rejected:>10,} {files:>7,}  {when}")
+        if formats:  # what governed its files (ingest.loaded_files.format)
+            lines.append(f"  {'':<18} formats: {formats}")
     marts = sorted(_tables(con, "marts"))
     if marts:
         lines.append("  marts:")

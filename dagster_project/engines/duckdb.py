@@ -24,7 +24,8 @@ MAX_RETRIES = 3
 BASE_DELAY_SECONDS = 2.0
 
 LEDGER_DDL = ";\n".join([f"create schema if not exists {schema}" for schema in LOADER_SCHEMAS]
-                        + [table.duckdb_ddl() for table in LEDGER_TABLES])
+                        + [table.duckdb_ddl() for table in LEDGER_TABLES]
+                        + [sql for table in LEDGER_TABLES for sql in table.duckdb_upgrades()])
 
 
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:

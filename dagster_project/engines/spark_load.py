@@ -36,15 +36,16 @@ from dagster_project.compat import hadoop_uri
 from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_table
 from dagster_project.ingestion import SOURCES
+from dagster_project.ingestion.formats import FileFormat
 from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
 from dagster_project.ingestion.readers import _unique, copy_with_lf, csv_header
 from dagster_project.ingestion.rules import (
     FUTURE_TOLERANCE,
     SPARK,
+    csv_columns,
     csv_row_sql,
     first_reason_sql,
     json_shape_reason_sql,
-    match_header,
 )
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings, get_settings
@@ -86,11 +87,13 @@ def _file_names(spark, todo: dict, settings: Settings, copies: dict):
 
 
 def _checked_sql(source: Source, texts: dict[str, str], from_sql: str, extra: list[str],
-                 raw_sql: str, settings: Settings, latest: str) -> str:
-    tz = settings.source_timezone
+                 raw_sql: str, settings: Settings, latest: str, fmt: FileFormat,
+                 labels: dict[str, str]) -> str:
+    tz = fmt.timezone or settings.source_timezone
     values = ", ".join(f"{c.value_sql(texts[c.name], tz, SPARK)} as {c.name}"
                        for c in source.columns)
-    reasons = extra + [c.reason_sql(texts[c.name], tz, latest, SPARK) for c in source.columns]
+    reasons = extra + [c.reason_sql(texts[c.name], tz, latest, SPARK, label=labels[c.name])
+                       for c in source.columns]
     return f"""
         select _uri, _n, {values}, {first_reason_sql(reasons)} as _reason, {raw_sql} as _raw
         from ({from_sql})"""
@@ -125,8 +128,9 @@ def _copy(path: Path, folder: Path) -> Path:
     return copy_with_lf(path, copy, drop_leading_blank_lines=True)
 
 
-def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, latest: str):
-    """All files of one header shape in one read; None when the files hold no header."""
+def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, latest: str,
+              fmt: FileFormat):
+    """All files of one header shape and format in one read; None when they hold no header."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
@@ -142,29 +146,34 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
              .csv([str(p) for p in paths])
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
-    view = f"_read_{source.name}_{abs(hash(tuple(header)))}"
+    view = f"_read_{source.name}_{abs(hash((tuple(header), fmt.label)))}"
     frame.createOrReplaceTempView(view)
-    found, absent = match_header(source.columns, header)
-    texts = {name: f"`{h}`" if h else "cast(null as string)" for name, h in found.items()}
+    texts, labels, absent = csv_columns(source.columns, header, SPARK, fmt.columns,
+                                        fmt.constants)
     extra = ["case when _corrupt is not null then "
              + SPARK.lit(f"the reader rejected the row: it does not have the header's "
                          f"{len(header)} fields") + " end"]
     if absent:
         extra.append(SPARK.lit(absent))
-    raw_sql = f"coalesce(_corrupt, {csv_row_sql([f'`{h}`' for h in header], SPARK)})"
+    raw_sql = f"coalesce(_corrupt, {csv_row_sql([SPARK.ident(h) for h in header], SPARK)})"
     return spark.sql(_checked_sql(source, texts, _numbered(view), extra, raw_sql, settings,
-                                  latest))
+                                  latest, fmt, labels))
 
 
-def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, latest: str):
+def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, latest: str,
+                fmt: FileFormat):
     from pyspark.sql import functions as F
 
     frame = (spark.read.text([str(p) for p in paths]).withColumnRenamed("value", "line")
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
-    view = f"_read_{source.name}"
+    view = f"_read_{source.name}_{abs(hash(fmt.label))}"
     frame.createOrReplaceTempView(view)
     texts = {c.name: f"get_json_object(line, {SPARK.lit(c.path)})" for c in source.columns}
+    labels = {c.name: c.name for c in source.columns}
+    for name, value in fmt.constants.items():  # cdp_format.yml's constants: literals
+        texts[name] = SPARK.lit(value)
+        labels[name] = f"{name} (a constant of cdp_format.yml)"
     # Blank lines are no rows but keep their number; a JSON object has keys (maybe none).
     parsed = f"""
         select * from (
@@ -175,7 +184,8 @@ def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, la
             from ({_numbered(view)}))
         where not line rlike '^\\\\s*$'"""
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
-    return spark.sql(_checked_sql(source, texts, parsed, [shape], "line", settings, latest))
+    return spark.sql(_checked_sql(source, texts, parsed, [shape], "line", settings, latest,
+                                  fmt, labels))
 
 
 def _readable(spark, path: Path) -> str | None:
@@ -210,7 +220,8 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         f"{SPARK.lit(source.name)}").collect()}
     to_load, refreshed = files_to_load(
         settings.landing_dir, source,
-        {rel: (r.size_bytes, r.modified_at, r.sha256) for rel, r in ledger.items()}, report)
+        {rel: (r.size_bytes, r.modified_at, r.sha256, r.format) for rel, r in ledger.items()},
+        report)
     todo: dict[str, PendingFile] = {item.rel: item for item in to_load}
     touched: dict[str, dict] = {
         item.rel: {**ledger[item.rel].asDict(), "size_bytes": item.size, "modified_at": item.mtime}
@@ -224,13 +235,20 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         qkey = {rel: hashlib.md5(f"{source.name}:{rel}".encode()).hexdigest() for rel in todo}
         _drop_partitions(spark, source.table, list(key.values()))
         _drop_partitions(spark, "quarantine.rejected_rows", list(qkey.values()))
-        paths = [item.path for item in todo.values()]
+        # A file its cdp_format.yml rejects whole is not read: one rejected row stands for it.
+        for rel, item in todo.items():
+            if item.problem:
+                results[rel].error = item.problem
+                results[rel].rows_rejected = results[rel].rows_read = 1
+        paths = [item.path for item in todo.values() if not item.problem]
+        formats = {item.path: item.format for item in todo.values()}
         scratch = tempfile.TemporaryDirectory(prefix="copies-", dir=settings.spark_dir)
         copies: dict = {None: Path(scratch.name)}
 
         def check(paths: list[Path]):
             """The checked rows of `paths` (cached) and their counts per file; runs the job."""
-            frame = _read_all(spark, source, paths, settings, latest, copies) if paths else None
+            frame = (_read_all(spark, source, paths, settings, latest, copies, formats)
+                     if paths else None)
             if frame is None:
                 return None, []
             names = _file_names(spark, todo, settings, copies)
@@ -282,7 +300,8 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
             touched[rel] = {"source": source.name, "file": rel, "size_bytes": item.size,
                             "modified_at": item.mtime, "sha256": item.digest,
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
-                            "rows_rejected": r.rows_rejected, "loaded_at": loaded_at}
+                            "rows_rejected": r.rows_rejected, "loaded_at": loaded_at,
+                            "format": item.format.label}
             report.files.append(r)
             progress(r.progress_line(source.name))
     if touched:
@@ -295,20 +314,27 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
 
 
 def _read_all(spark, source: Source, paths: list[Path], settings: Settings, latest: str,
-              copies: dict[Path, Path]):
-    """The checked rows of `paths`; `copies` gets (copy -> original) for files read from a copy
-    (made in the folder `copies` names under key None)."""
+              copies: dict[Path, Path], formats: dict[Path, FileFormat]):
+    """The checked rows of `paths`, one read per format (and CSV header) of `formats`; `copies`
+    gets (copy -> original) for files read from a copy (made in the folder `copies` names
+    under key None)."""
     if source.format == "jsonl":
-        return _read_jsonl(spark, source, paths, settings, latest)
-    groups: dict[tuple[str, ...], list[Path]] = {}
-    for path in paths:
-        if _needs_copy(path):
-            copy = _copy(path, copies[None])
-            copies[copy] = path
-            path = copy
-        groups.setdefault(tuple(csv_header(path)[0]), []).append(path)
-    frames = [f for paths in groups.values()
-              if (f := _read_csv(spark, source, paths, settings, latest)) is not None]
+        by_format: dict[str, tuple[FileFormat, list[Path]]] = {}
+        for path in paths:
+            by_format.setdefault(formats[path].label, (formats[path], []))[1].append(path)
+        frames = [_read_jsonl(spark, source, group, settings, latest, fmt)
+                  for fmt, group in by_format.values()]
+    else:
+        groups: dict[tuple, tuple[FileFormat, list[Path]]] = {}
+        for path in paths:
+            fmt = formats[path]
+            if _needs_copy(path):
+                copy = _copy(path, copies[None])
+                copies[copy] = path
+                path = copy
+            groups.setdefault((tuple(csv_header(path)[0]), fmt.label), (fmt, []))[1].append(path)
+        frames = [f for fmt, group in groups.values()
+                  if (f := _read_csv(spark, source, group, settings, latest, fmt)) is not None]
     if not frames:
         return None
     frame = frames[0]
@@ -343,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
             spark.sql(f"create database if not exists {schema}")
         for table in LEDGER_TABLES:
             spark.sql(table.spark_ddl())
+            # A ledger made before a column was added gets it (NULL in its earlier rows).
+            upgrade = table.spark_upgrade({f.name for f in spark.table(table.name).schema})
+            if upgrade:
+                spark.sql(upgrade)
         reports = []
         for name in args.source or list(SOURCES):
             report = load_source(spark, SOURCES[name], settings,

@@ -43,6 +43,9 @@ class Table:
     columns: tuple[TableColumn, ...]
     primary_key: tuple[str, ...] = ()
     by_file: bool = False  # Spark: partitioned by FILE_KEY
+    # Columns added after the table's first release (the last ones): a warehouse made before
+    # gets them on its next run (`duckdb_upgrades`; Spark: engines/spark_load.py).
+    added: tuple[str, ...] = ()
 
     @property
     def schema(self) -> str:
@@ -57,6 +60,17 @@ class Table:
             columns.append(f"primary key ({', '.join(self.primary_key)})")
         prefix = f'"{catalog}".' if catalog else ""
         return f"create table if not exists {prefix}{self.name} ({', '.join(columns)})"
+
+    def duckdb_upgrades(self) -> list[str]:
+        """`alter table ... add column if not exists` for each added column."""
+        return [f"alter table {self.name} add column if not exists {c.name} {c.type}"
+                for c in self.columns if c.name in self.added]
+
+    def spark_upgrade(self, present: set[str]) -> str | None:
+        """Spark's `alter table ... add columns` for the added columns not in `present`."""
+        missing = [f"{c.name} {c.spark_type}" for c in self.columns
+                   if c.name in self.added and c.name not in present]
+        return f"alter table {self.name} add columns ({', '.join(missing)})" if missing else None
 
     def spark_ddl(self) -> str:
         columns = [f"{c.name} {c.spark_type}" for c in self.columns]
@@ -77,8 +91,11 @@ LOADED_FILES = Table(
     "ingest.loaded_files",
     _columns("source varchar, file varchar, size_bytes bigint, modified_at double, "
              "sha256 varchar, rows_read bigint, rows_accepted bigint, rows_rejected bigint, "
-             "loaded_at timestamp", not_null=("source", "file")),
-    primary_key=("source", "file"))
+             "loaded_at timestamp, format varchar", not_null=("source", "file")),
+    primary_key=("source", "file"),
+    # format: what governed the file, `contract` or `contract:<cdp_format.yml path>@<hash>`
+    # (ingestion/formats.py, FileFormat.label); NULL in rows of loads before it existed.
+    added=("format",))
 LOAD_RUNS = Table(
     "ingest.load_runs",
     _columns("source varchar, started_at timestamp, files_seen bigint, files_loaded bigint, "

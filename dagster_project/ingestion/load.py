@@ -5,6 +5,11 @@ A file whose size and time are unchanged is skipped without reading it; one whos
 is unchanged is skipped too; a changed file replaces its earlier rows (raw and quarantine), so a
 re-run never duplicates data. For every file, rows read = rows accepted + rows rejected.
 
+A source's files are found in its folder and every folder below it. What governs each file (the
+contract, or the nearest `cdp_format.yml`: ingestion/formats.py) is recorded in the ledger's
+`format`, the yml's hash included: a file whose yml changed loads again; a file whose yml cannot
+be used, or maps a column its header lacks, is one rejected row with the reason.
+
 New files are read in batches, one DuckDB scan each (`readers.batches`); the rows, rejects and
 ledger rows of a batch are written in one transaction. A batch that cannot be read (a truncated
 gzip, a file mixing line ends) is read again file by file; a file that still cannot be read is
@@ -28,8 +33,9 @@ from typing import NamedTuple
 
 import duckdb
 
-from dagster_project.ingestion.readers import batches, read_files
-from dagster_project.ingestion.rules import FUTURE_TOLERANCE
+from dagster_project.ingestion.formats import CONTRACT, FileFormat, FormatFinder
+from dagster_project.ingestion.readers import _unique, batches, csv_header, read_files
+from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings
 
@@ -91,6 +97,7 @@ class LoadReport:
 
 
 def discover(landing_dir: Path, source: Source) -> list[Path]:
+    """The source's files in its folder and every folder below it (`Source.patterns`)."""
     folder = landing_dir / source.folder
     found = {p for pattern in source.patterns for p in folder.glob(pattern) if p.is_file()}
     return sorted(found)
@@ -113,6 +120,8 @@ class PendingFile(NamedTuple):
     mtime: float
     digest: str
     replacing: bool
+    format: FileFormat  # what governs the file (its cdp_format.yml, or the contract as it is)
+    problem: str | None  # why the file is rejected whole before it is read (its yml), else None
 
 
 # A file DuckDB (or the LF-only copy) cannot read at all. Any other error, e.g. a SQL bug of the
@@ -131,16 +140,26 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     report = LoadReport(source.name)
     started_at = datetime.now(UTC).replace(tzinfo=None)  # rows of this load: _loaded_at >= it
     ledger = {row[0]: row[1:] for row in con.execute(
-        "select file, size_bytes, modified_at, sha256 from ingest.loaded_files where source = ?",
-        [source.name]).fetchall()}
+        "select file, size_bytes, modified_at, sha256, format from ingest.loaded_files "
+        "where source = ?", [source.name]).fetchall()}
     to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report)
     latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
     for item in refreshed:
         con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
                     "where source = ? and file = ?", [item.size, item.mtime, source.name, item.rel])
     pending = {item.path: item for item in to_load}
-    for batch in batches(source, list(pending)):
-        _load_batch(con, source, settings, [pending[p] for p in batch], latest, report, progress)
+    # A scan reads files of one format; a file its yml rejects whole is not read at all.
+    by_format: dict[str, list[PendingFile]] = {}
+    for item in to_load:
+        if item.problem:
+            _reject_whole(con, source, item, item.problem,
+                          datetime.now(UTC).replace(tzinfo=None), report, progress)
+        else:
+            by_format.setdefault(item.format.label, []).append(item)
+    for items in by_format.values():
+        for batch in batches(source, [item.path for item in items]):
+            _load_batch(con, source, settings, [pending[p] for p in batch], latest, report,
+                        progress)
     order = {p.rel: i for i, p in enumerate(pending.values())}
     report.files.sort(key=lambda f: order[f.file])
     con.execute("insert into ingest.load_runs values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -150,12 +169,18 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     return report
 
 
-def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, tuple[int, float, str]],
+def files_to_load(landing_dir: Path, source: Source,
+                  ledger: dict[str, tuple[int, float, str, str | None]],
                   report: LoadReport) -> tuple[list[PendingFile], list[PendingFile]]:
-    """The landing files of `source` against the ledger (file -> size, mtime, sha256): the new or
-    changed files to load, and the files whose content is known but whose size or time changed
-    (their ledger row to refresh). Both engines' loaders use it. Counts files seen and skipped
-    (same size and time, or same SHA-256) and notes vanished files in `report`."""
+    """The landing files of `source` against the ledger (file -> size, mtime, sha256, format):
+    the new or changed files to load, and the files whose content is known but whose size or
+    time changed (their ledger row to refresh). Both engines' loaders use it. Counts files seen
+    and skipped (same size and time, or same SHA-256, and the same format) and notes vanished
+    files in `report`.
+
+    A file whose cdp_format.yml changed (its `format` label holds the yml's hash) loads again;
+    a ledger row without a format (written before the column existed) counts as `contract`."""
+    formats = FormatFinder(landing_dir, source)
     files = discover(landing_dir, source)
     report.files_seen = len(files)
     to_load: list[PendingFile] = []
@@ -164,21 +189,35 @@ def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, tuple[int
         rel = path.relative_to(landing_dir).as_posix()
         try:
             stat = path.stat()
+            fmt = formats(path)
             known = ledger.get(rel)
-            if known and known[0] == stat.st_size and known[1] == stat.st_mtime:
+            same_format = bool(known) and (known[3] or CONTRACT) == fmt.label
+            if same_format and known[0] == stat.st_size and known[1] == stat.st_mtime:
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
+            problem = file_problem(source, fmt, path, rel)
         except FileNotFoundError:
             _vanished(report, rel)
             continue
-        item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known))
-        if known and known[2] == digest:
+        item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known), fmt,
+                           problem)
+        if same_format and known[2] == digest:
             refreshed.append(item)
             report.files_skipped += 1
         else:
             to_load.append(item)
     return to_load, refreshed
+
+
+def file_problem(source: Source, fmt: FileFormat, path: Path, rel: str) -> str | None:
+    """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, or
+    maps an export column its header lacks (both engines reject such a file as one row)."""
+    if fmt.problem:
+        return f"{fmt.problem} (every file it governs is rejected whole)"
+    if fmt.columns and source.format == "csv":
+        return mapping_problem(fmt.columns, _unique(csv_header(path)[0]), rel, fmt.yml or "")
+    return None
 
 
 def _vanished(report: LoadReport, rel: str) -> None:
@@ -195,7 +234,8 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     try:
         # Outside the transaction: temp-table rowids then count from 0 in file order.
-        read_files(con, source, [item.path for item in items], settings.source_timezone, latest)
+        read_files(con, source, [item.path for item in items],
+                   items[0].format.timezone or settings.source_timezone, latest, items[0].format)
     except _UNREADABLE as exc:
         if len(items) > 1:  # find the file at fault: each file on its own
             for item in items:
@@ -231,12 +271,13 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
                     [source.name, rels, loaded_at])
         # One statement for the batch's ledger rows (executemany costs milliseconds a row).
         columns = list(zip(*[(item.rel, item.size, item.mtime, item.digest, result.rows_read,
-                              result.rows_accepted, result.rows_rejected)
+                              result.rows_accepted, result.rows_rejected, item.format.label)
                              for _, item, result in kept], strict=True))
         con.execute("insert or replace into ingest.loaded_files select ?, "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::double[]), "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
-                    "unnest(?::bigint[]), ?", [source.name, *map(list, columns), loaded_at])
+                    "unnest(?::bigint[]), ?, unnest(?::varchar[])",
+                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7])])
     report.files.extend(result for _, _, result in kept)
 
 
@@ -244,22 +285,29 @@ def _load_unreadable(con, source: Source, item: PendingFile, exc: BaseException,
                      loaded_at: datetime, report: LoadReport,
                      progress: Callable[[str], None] | None) -> None:
     """A file that cannot be read at all (truncated gzip...): one rejected row stands for it."""
+    path = str(item.path)
+    message = str(exc).splitlines()[0].replace(f": {path}", "").replace(path, item.rel)
+    _reject_whole(con, source, item, f"the file cannot be read: {message}", loaded_at, report,
+                  progress)
+
+
+def _reject_whole(con, source: Source, item: PendingFile, error: str, loaded_at: datetime,
+                  report: LoadReport, progress: Callable[[str], None] | None) -> None:
+    """One rejected row stands for the whole file, with `error` as its reason."""
     if not item.path.exists():
         _vanished(report, item.rel)
         return
-    path = str(item.path)
-    message = str(exc).splitlines()[0].replace(f": {path}", "").replace(path, item.rel)
-    result = FileResult(item.rel, rows_read=1, rows_rejected=1,
-                        error=f"the file cannot be read: {message}")
+    result = FileResult(item.rel, rows_read=1, rows_rejected=1, error=error)
     if progress:
         progress(result.progress_line(source.name))
     with _transaction(con):
         _delete_rows(con, source, [item.rel] if item.replacing else [])
         con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
                     [source.name, item.rel, result.error, loaded_at])
-        con.execute("insert or replace into ingest.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("insert or replace into ingest.loaded_files values "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
-                     loaded_at])
+                     loaded_at, item.format.label])
     report.files.append(result)
 
 

@@ -29,19 +29,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 
 from dagster_project.ingestion.rules import (
+    csv_columns,
     csv_row_sql,
     first_reason_sql,
     json_shape_reason_sql,
-    match_header,
     quote_ident,
     sql_string,
 )
 from dagster_project.ingestion.sources import Source
+
+if TYPE_CHECKING:
+    from dagster_project.ingestion.formats import FileFormat
 
 # Far above any real record, so that only a truly broken file hits it.
 MAX_LINE_BYTES = 64 * 1024 * 1024
@@ -62,6 +65,8 @@ _JSON_KIND = ("case _kind when 'ARRAY' then 'array' when 'VARCHAR' then 'string'
 class _Rules(NamedTuple):
     source_timezone: str | None
     latest: str | None  # SQL TIMESTAMP literal, or None
+    columns: dict[str, str]  # cdp_format.yml's `columns:` (contract column -> export column)
+    constants: dict[str, str]  # cdp_format.yml's `constants:` (contract column -> value)
 
 
 def batches(source: Source, paths: list[Path], max_bytes: int | None = None) -> list[list[Path]]:
@@ -92,8 +97,12 @@ def batches(source: Source, paths: list[Path], max_bytes: int | None = None) -> 
 
 
 def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path],
-               source_timezone: str | None, latest: datetime | None = None) -> None:
+               source_timezone: str | None, latest: datetime | None = None,
+               fmt: FileFormat | None = None) -> None:
     """Read files of one scan (see `batches`) into the temp view `_rows`.
+
+    `fmt`: the cdp_format.yml the files share (its columns and constants; the caller passes its
+    timezone as `source_timezone`); None: the contract as it is.
 
     `_rows`: _f (the file's index in `paths`), _n (its row number), the contract columns,
     _reason (NULL: accepted) and _raw (the row's text, rejected rows only).
@@ -101,7 +110,8 @@ def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path]
     Raises duckdb.InvalidInputException / IOException (or OSError) when a file cannot be read.
     """
     rules = _Rules(source_timezone,
-                   f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None)
+                   f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None,
+                   fmt.columns if fmt else {}, fmt.constants if fmt else {})
     read = _read_jsonl if source.format == "jsonl" else _read_csv
     if source.format == "csv" and len(paths) == 1 and csv_header(paths[0])[1]:
         # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends silently
@@ -249,12 +259,14 @@ def _rows_view(con, source: Source) -> None:
 
 
 def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reasons: list[str],
-           raw_sql: str, skip_sql: str, rules: _Rules) -> None:
+           raw_sql: str, skip_sql: str, rules: _Rules, labels: dict[str, str]) -> None:
     """Temp table `_checked` (_f, contract columns, _reason, _raw, _skip) from `from_sql`,
-    whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to."""
+    whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to; `labels`: each
+    column's name in reasons."""
     values = ", ".join(f"{c.value_sql(texts[c.name], rules.source_timezone)} as __cdp_v{i}"
                        for i, c in enumerate(source.columns))
-    reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest)
+    reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest,
+                                            label=labels[c.name])
                                for c in source.columns]
     renamed = ", ".join(f"__cdp_v{i} as {c.name}" for i, c in enumerate(source.columns))
     con.execute(f"""
@@ -280,8 +292,8 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         _rows_view(con, source)
         return
     columns = "{" + ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header) + "}"
-    found, absent = match_header(source.columns, header)
-    texts = {name: quote_ident(h) if h else "null::varchar" for name, h in found.items()}
+    texts, labels, absent = csv_columns(source.columns, header, mapping=rules.columns,
+                                        constants=rules.constants)
     # A file without a required column is rejected whole: each of its rows, with this reason.
     missing = [sql_string(absent)] if absent else []
     raw_sql = csv_row_sql([quote_ident(h) for h in header])
@@ -292,7 +304,7 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
             skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
             null_padding=false, max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES},
             {_REJECTS})"""
-    _check(con, source, texts, read, missing, raw_sql, "false", rules)
+    _check(con, source, texts, read, missing, raw_sql, "false", rules, labels)
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
     _rows_view(con, source)
@@ -306,6 +318,10 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     json_paths = "[" + ", ".join(sql_string(c.path) for c in json_fields) + "]"
     texts = {c.name: f"_s[{i + 1}]" for i, c in enumerate(text_fields)}
     texts.update({c.name: f"_j[{i + 1}]" for i, c in enumerate(json_fields)})
+    labels = {c.name: c.name for c in source.columns}
+    for name, value in rules.constants.items():  # cdp_format.yml's constants: literals
+        texts[name] = sql_string(value)
+        labels[name] = f"{name} (a constant of cdp_format.yml)"
     parsed = f"""
         select __cdp_f, line, _kind,
                case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,
@@ -317,6 +333,6 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
                   max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS}))"""
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
-    _check(con, source, texts, parsed, [shape], "line", blank, rules)
+    _check(con, source, texts, parsed, [shape], "line", blank, rules, labels)
     _reader_rejects(con, jsonl=True, line_offset=0)
     _rows_view(con, source)

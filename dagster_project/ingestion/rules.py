@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 # An ISO 8601 time followed by `Z` or a UTC offset (`+07:00`, `+0700`, `+07`).
 _OFFSET_RE = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]*)?)?\s*([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
@@ -54,6 +55,12 @@ class Dialect:
         if self.name == "spark":
             return f"({t} rlike {self.lit('^(' + pattern + ')$')})"
         return f"regexp_full_match({t}, '{pattern}')"
+
+    def ident(self, name: str) -> str:
+        """A quoted column name (a header name may hold blanks, quotes or dots)."""
+        if self.name == "spark":
+            return "`" + name.replace("`", "``") + "`"
+        return quote_ident(name)
 
     def not_finite(self, x: str) -> str:
         if self.name == "spark":
@@ -98,15 +105,17 @@ class Column:
                 f"then try_cast({t} as {cast}) end")
 
     def reason_sql(self, v: str, source_timezone: str | None, latest: str | None = None,
-                   dialect: Dialect = DUCKDB) -> str:
+                   dialect: Dialect = DUCKDB, label: str | None = None) -> str:
         """Why the value breaks the contract, as a sentence naming the field and rule; else NULL.
 
         `latest`: a SQL TIMESTAMP (UTC); a timestamp after it is rejected as in the future.
+        `label`: the field's name in the reason when the file names it otherwise (a column
+        mapped by cdp_format.yml: "Record ID (contact_id)"); default the contract name.
         """
         q = dialect.lit
         t = f"nullif(trim({v}), '')"
         shown = f"replace(left({t}, 60), {q(chr(39))}, '')"
-        name = self.name
+        name = label or self.name
         checks: list[tuple[str, str]] = []
         if self.required:
             checks.append((f"{t} is null", q(f"{name} is required but empty")))
@@ -218,6 +227,61 @@ def match_header(columns: tuple[Column, ...], header: list[str],
     elif absent:
         reason = f"required columns {', '.join(absent)} are missing from the file's header"
     return found, reason
+
+
+class CsvColumns(NamedTuple):
+    """How a CSV file's columns fill the contract columns (`csv_columns`)."""
+
+    texts: dict[str, str]  # contract column -> SQL text expression (a column, a literal, NULL)
+    labels: dict[str, str]  # contract column -> its name in reasons
+    reason: str | None  # why every row is rejected (required columns absent), else None
+
+
+def csv_columns(columns: tuple[Column, ...], header: list[str], dialect: Dialect = DUCKDB,
+                mapping: dict[str, str] | None = None,
+                constants: dict[str, str] | None = None) -> CsvColumns:
+    """The SQL text of each contract column for a CSV file with `header`, as both loaders read
+    it: a column `constants` gives is that literal; one `mapping` names (contract column ->
+    export column, from cdp_format.yml) is read from that export column and named
+    "export (contract)" in reasons; any other is found by its contract name (`match_header`).
+    A mapped export column absent from the header is `mapping_problem`'s to reject first."""
+    mapping, constants = mapping or {}, constants or {}
+    found, _ = match_header(columns, header)
+    by_name = {h: h for h in header} | {h.lower(): h for h in reversed(header)}
+    null = "cast(null as string)" if dialect.name == "spark" else "null::varchar"
+    texts: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    absent: list[str] = []
+    for c in columns:
+        name, labels[c.name] = found[c.name], c.name
+        if c.name in constants:
+            texts[c.name] = dialect.lit(constants[c.name])
+            labels[c.name] = f"{c.name} (a constant of cdp_format.yml)"
+            continue
+        if c.name in mapping:
+            name = by_name.get(mapping[c.name]) or by_name.get(mapping[c.name].lower())
+            labels[c.name] = f"{mapping[c.name]} ({c.name})"
+        texts[c.name] = dialect.ident(name) if name else null
+        if c.required and not name:
+            absent.append(labels[c.name])
+    reason = None
+    if len(absent) == 1:
+        reason = f"required column {absent[0]} is missing from the file's header"
+    elif absent:
+        reason = f"required columns {', '.join(absent)} are missing from the file's header"
+    return CsvColumns(texts, labels, reason)
+
+
+def mapping_problem(mapping: dict[str, str], header: list[str], file: str, yml: str) -> str | None:
+    """Why a CSV file is rejected whole: an export column its cdp_format.yml maps is absent
+    from its header (matched as `csv_columns` matches it: exactly, else ignoring case)."""
+    names = {h.lower() for h in header}
+    missing = [(contract, export) for contract, export in mapping.items()
+               if export.lower() not in names]
+    if not missing:
+        return None
+    listed = "; ".join(f"column {export!r} (for {contract})" for contract, export in missing)
+    return f"{file} lacks {listed}, which {yml} maps: the file is rejected whole"
 
 
 def json_shape_reason_sql(kind: str, kind_name: str) -> str:
