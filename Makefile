@@ -14,7 +14,7 @@ run: setup manifest sample
 	$(BIN)/cdp run
 
 test: setup manifest browser lint
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 -q --durations=15
 
 test-fast: setup manifest
 	$(BIN)/pytest -n 2 -q -m "not slow"
