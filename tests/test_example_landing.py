@@ -1,6 +1,6 @@
-"""The spec's worked example: the pipeline on tests/fixtures/example/landing (a copy of
-shared/spec/example) must give the figures of expected.json, computed independently of our SQL
-(CDP_TIMEZONE=UTC, CDP_AS_OF=2025-12-31).
+"""The spec's worked example: the pipeline on tests/fixtures/example/landing (the spec's example,
+copied into the repo: tests/fixtures/README.md) must give the figures of expected.json, computed
+independently of our SQL (CDP_TIMEZONE=UTC, CDP_AS_OF=2025-12-31).
 """
 
 import json
