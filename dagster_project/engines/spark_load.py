@@ -38,10 +38,11 @@ from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_ta
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.formats import FileFormat
 from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
-from dagster_project.ingestion.readers import _unique, copy_with_lf, csv_header
+from dagster_project.ingestion.readers import copy_with_lf, csv_header, unique_header_names
 from dagster_project.ingestion.rules import (
     FUTURE_TOLERANCE,
     SPARK,
+    apply_constants,
     csv_columns,
     csv_row_sql,
     first_reason_sql,
@@ -134,7 +135,7 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    header = _unique(csv_header(paths[0])[0])
+    header = unique_header_names(csv_header(paths[0])[0])
     if not header:
         return None
     schema = StructType([StructField(h, StringType()) for h in header]
@@ -171,9 +172,7 @@ def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, la
     frame.createOrReplaceTempView(view)
     texts = {c.name: f"get_json_object(line, {SPARK.lit(c.path)})" for c in source.columns}
     labels = {c.name: c.name for c in source.columns}
-    for name, value in fmt.constants.items():  # cdp_format.yml's constants: literals
-        texts[name] = SPARK.lit(value)
-        labels[name] = f"{name} (a constant of cdp_format.yml)"
+    apply_constants(texts, labels, fmt.constants, SPARK)
     # Blank lines are no rows but keep their number; a JSON object has keys (maybe none).
     parsed = f"""
         select * from (

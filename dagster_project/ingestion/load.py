@@ -34,7 +34,7 @@ from typing import NamedTuple
 import duckdb
 
 from dagster_project.ingestion.formats import CONTRACT, FileFormat, FormatFinder
-from dagster_project.ingestion.readers import _unique, batches, csv_header, read_files
+from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
 from dagster_project.ingestion.sources import Source
 from dagster_project.settings import Settings
@@ -216,7 +216,8 @@ def file_problem(source: Source, fmt: FileFormat, path: Path, rel: str) -> str |
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
     if fmt.columns and source.format == "csv":
-        return mapping_problem(fmt.columns, _unique(csv_header(path)[0]), rel, fmt.yml or "")
+        header = unique_header_names(csv_header(path)[0])
+        return mapping_problem(fmt.columns, header, rel, fmt.yml or "")
     return None
 
 

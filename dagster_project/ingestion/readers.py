@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import duckdb
 
 from dagster_project.ingestion.rules import (
+    apply_constants,
     csv_columns,
     csv_row_sql,
     first_reason_sql,
@@ -188,7 +189,7 @@ def csv_header(path: Path) -> tuple[list[str], int]:
     return [], skipped
 
 
-def _unique(names: list[str]) -> list[str]:
+def unique_header_names(names: list[str]) -> list[str]:
     """Header names made unique (DuckDB names ignore case): a repeat gets a `_2`, `_3` suffix;
     an empty name is `column_<position>`."""
     seen: set[str] = set()
@@ -279,7 +280,7 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
 
 def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     names, blank_lines = csv_header(paths[0])
-    header = _unique(names)
+    header = unique_header_names(names)
     if not header:  # an empty file holds no rows
         con.execute(f"""
             create or replace temp table _checked as
@@ -319,9 +320,7 @@ def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     texts = {c.name: f"_s[{i + 1}]" for i, c in enumerate(text_fields)}
     texts.update({c.name: f"_j[{i + 1}]" for i, c in enumerate(json_fields)})
     labels = {c.name: c.name for c in source.columns}
-    for name, value in rules.constants.items():  # cdp_format.yml's constants: literals
-        texts[name] = sql_string(value)
-        labels[name] = f"{name} (a constant of cdp_format.yml)"
+    apply_constants(texts, labels, rules.constants)
     parsed = f"""
         select __cdp_f, line, _kind,
                case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,

@@ -211,24 +211,6 @@ def iso_spelling(t: str, dialect: Dialect = DUCKDB) -> str:
     return f"regexp_replace({no_blank}, {hours_offset}, {dialect.lit(group + ':00')})"
 
 
-def match_header(columns: tuple[Column, ...], header: list[str],
-                 ) -> tuple[dict[str, str | None], str | None]:
-    """A CSV file's header against the contract columns, as both loaders read it: each
-    column's header name (the first one equal to it ignoring case; None when absent), and the
-    reason every row of the file is rejected when required columns are absent (else None)."""
-    by_lower: dict[str, str] = {}
-    for name in header:
-        by_lower.setdefault(name.lower(), name)
-    found = {c.name: by_lower.get(c.name) for c in columns}
-    absent = [c.name for c in columns if c.required and found[c.name] is None]
-    reason = None
-    if len(absent) == 1:
-        reason = f"required column {absent[0]} is missing from the file's header"
-    elif absent:
-        reason = f"required columns {', '.join(absent)} are missing from the file's header"
-    return found, reason
-
-
 class CsvColumns(NamedTuple):
     """How a CSV file's columns fill the contract columns (`csv_columns`)."""
 
@@ -243,33 +225,42 @@ def csv_columns(columns: tuple[Column, ...], header: list[str], dialect: Dialect
     """The SQL text of each contract column for a CSV file with `header`, as both loaders read
     it: a column `constants` gives is that literal; one `mapping` names (contract column ->
     export column, from cdp_format.yml) is read from that export column and named
-    "export (contract)" in reasons; any other is found by its contract name (`match_header`).
-    A mapped export column absent from the header is `mapping_problem`'s to reject first."""
+    "export (contract)" in reasons; any other is found by its contract name. A name matches a
+    header name equal to it, else the first one equal to it ignoring case. A mapped export
+    column absent from the header is `mapping_problem`'s to reject first."""
     mapping, constants = mapping or {}, constants or {}
-    found, _ = match_header(columns, header)
+    # Exact names, overridden for lower-case keys by the first header equal ignoring case.
     by_name = {h: h for h in header} | {h.lower(): h for h in reversed(header)}
     null = "cast(null as string)" if dialect.name == "spark" else "null::varchar"
     texts: dict[str, str] = {}
     labels: dict[str, str] = {}
     absent: list[str] = []
     for c in columns:
-        name, labels[c.name] = found[c.name], c.name
         if c.name in constants:
-            texts[c.name] = dialect.lit(constants[c.name])
-            labels[c.name] = f"{c.name} (a constant of cdp_format.yml)"
-            continue
+            continue  # a literal (apply_constants, below)
+        name, labels[c.name] = by_name.get(c.name.lower()), c.name
         if c.name in mapping:
             name = by_name.get(mapping[c.name]) or by_name.get(mapping[c.name].lower())
             labels[c.name] = f"{mapping[c.name]} ({c.name})"
         texts[c.name] = dialect.ident(name) if name else null
         if c.required and not name:
             absent.append(labels[c.name])
+    apply_constants(texts, labels, constants, dialect)
     reason = None
     if len(absent) == 1:
         reason = f"required column {absent[0]} is missing from the file's header"
     elif absent:
         reason = f"required columns {', '.join(absent)} are missing from the file's header"
     return CsvColumns(texts, labels, reason)
+
+
+def apply_constants(texts: dict[str, str], labels: dict[str, str], constants: dict[str, str],
+                    dialect: Dialect = DUCKDB) -> None:
+    """cdp_format.yml's `constants:` in place of the columns they name, for every file shape
+    and both loaders: the value as a literal in `texts`, and a reason label saying so."""
+    for name, value in constants.items():
+        texts[name] = dialect.lit(value)
+        labels[name] = f"{name} (a constant of cdp_format.yml)"
 
 
 def mapping_problem(mapping: dict[str, str], header: list[str], file: str, yml: str) -> str | None:
