@@ -147,7 +147,7 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
              .csv([str(p) for p in paths])
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
-    view = f"_read_{source.name}_{abs(hash((tuple(header), fmt.label)))}"
+    view = f"_read_{source.name}_{abs(hash((tuple(header), fmt.suffix)))}"
     frame.createOrReplaceTempView(view)
     texts, labels, absent = csv_columns(source.columns, header, SPARK, fmt.columns,
                                         fmt.constants)
@@ -168,7 +168,7 @@ def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, la
     frame = (spark.read.text([str(p) for p in paths]).withColumnRenamed("value", "line")
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
-    view = f"_read_{source.name}_{abs(hash(fmt.label))}"
+    view = f"_read_{source.name}_{abs(hash(fmt.suffix))}"
     frame.createOrReplaceTempView(view)
     texts = {c.name: f"get_json_object(line, {SPARK.lit(c.path)})" for c in source.columns}
     labels = {c.name: c.name for c in source.columns}
@@ -197,6 +197,16 @@ def _readable(spark, path: Path) -> str | None:
         causes = re.findall(r"Caused by: [\w.$]+: (.+)", text)  # the JVM's root cause
         first = causes[-1] if causes else (text.strip().splitlines() or [type(exc).__name__])[0]
         return first.strip().replace(str(path), path.name)
+
+
+def vendor_problem(item: PendingFile) -> str | None:
+    """Why Spark rejects a file whole that the DuckDB engine reads: a vendor export (its
+    formats are DuckDB SQL in this version: docs/exports.md, "Engines")."""
+    if item.detected.export is None:
+        return None
+    return (f"{item.rel} is a {item.detected.export.title}: vendor exports are read by the "
+            "DuckDB engine only in this version (CDP_ENGINE=duckdb); the Spark engine reads "
+            "the contract's files")
 
 
 def _drop_partitions(spark, table: str, keys: list[str]) -> None:
@@ -234,12 +244,13 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         qkey = {rel: hashlib.md5(f"{source.name}:{rel}".encode()).hexdigest() for rel in todo}
         _drop_partitions(spark, source.table, list(key.values()))
         _drop_partitions(spark, "quarantine.rejected_rows", list(qkey.values()))
-        # A file its cdp_format.yml rejects whole is not read: one rejected row stands for it.
-        for rel, item in todo.items():
-            if item.problem:
-                results[rel].error = item.problem
+        # A file rejected whole is not read: one rejected row stands for it.
+        problems = {rel: item.problem or vendor_problem(item) for rel, item in todo.items()}
+        for rel, problem in problems.items():
+            if problem:
+                results[rel].error = problem
                 results[rel].rows_rejected = results[rel].rows_read = 1
-        paths = [item.path for item in todo.values() if not item.problem]
+        paths = [item.path for rel, item in todo.items() if not problems[rel]]
         formats = {item.path: item.format for item in todo.values()}
         scratch = tempfile.TemporaryDirectory(prefix="copies-", dir=settings.spark_dir)
         copies: dict = {None: Path(scratch.name)}
@@ -300,7 +311,7 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                             "modified_at": item.mtime, "sha256": item.digest,
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
                             "rows_rejected": r.rows_rejected, "loaded_at": loaded_at,
-                            "format": item.format.label}
+                            "format": item.label}
             report.files.append(r)
             progress(r.progress_line(source.name))
     if touched:
@@ -320,7 +331,7 @@ def _read_all(spark, source: Source, paths: list[Path], settings: Settings, late
     if source.format == "jsonl":
         by_format: dict[str, tuple[FileFormat, list[Path]]] = {}
         for path in paths:
-            by_format.setdefault(formats[path].label, (formats[path], []))[1].append(path)
+            by_format.setdefault(formats[path].suffix, (formats[path], []))[1].append(path)
         frames = [_read_jsonl(spark, source, group, settings, latest, fmt)
                   for fmt, group in by_format.values()]
     else:
@@ -331,7 +342,7 @@ def _read_all(spark, source: Source, paths: list[Path], settings: Settings, late
                 copy = _copy(path, copies[None])
                 copies[copy] = path
                 path = copy
-            groups.setdefault((tuple(csv_header(path)[0]), fmt.label), (fmt, []))[1].append(path)
+            groups.setdefault((tuple(csv_header(path)[0]), fmt.suffix), (fmt, []))[1].append(path)
         frames = [f for fmt, group in groups.values()
                   if (f := _read_csv(spark, source, group, settings, latest, fmt)) is not None]
     if not frames:

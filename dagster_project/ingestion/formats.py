@@ -3,7 +3,8 @@
 A `cdp_format.yml` in an entity folder, or in any folder below it, governs the files in that
 folder and below; the nearest one wins. It names what an export cannot say by itself:
 
-    format: contract             # optional; the only format this version reads
+    format: hubspot              # optional: the contract or a vendor format (exports/);
+                                 # else each file's format is detected (exports/detect.py)
     timezone: America/New_York   # zone of offset-less times (else CDP_SOURCE_TIMEZONE)
     columns: {contact_id: Record ID, email: Email}   # contract column: the export's column
     constants: {touchpoint: post_purchase}           # contract column: one value for all rows
@@ -13,9 +14,9 @@ rules (`rules.csv_columns`, `rules.mapping_problem`): columns renamed, constants
 A yml that cannot be used (invalid YAML, an unknown key, format or contract column, a bad zone)
 is not an error of the run: each file it governs is rejected whole, with `FileFormat.problem`.
 
-The ledger records what governed each file (`FileFormat.label`, column `format` of
-`ingest.loaded_files`), the yml's content hash included, so that editing the yml loads its
-files again.
+The ledger records each file's format and what governed it (`label`, column `format` of
+`ingest.loaded_files`: `hubspot:crm/contacts/hubspot/cdp_format.yml@3f2a9c81d0be`), the yml's
+content hash included, so that editing the yml loads its files again.
 """
 
 from __future__ import annotations
@@ -27,30 +28,42 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from dagster_project.ingestion.exports import formats_for
+from dagster_project.ingestion.exports.detect import CONTRACT
 from dagster_project.ingestion.sources import Source
 
 FORMAT_FILE = "cdp_format.yml"
-CONTRACT = "contract"  # the landing contract of sources.md, read as it is
-FORMATS_READ = (CONTRACT,)  # the values `format:` may take in this version
 KEYS = ("format", "timezone", "columns", "constants")
 
 
 @dataclass(frozen=True)
 class FileFormat:
-    """What governs a file: the contract as it is (`yml` None) or a cdp_format.yml."""
+    """What governs a file: nothing (`yml` None: its format is detected) or a cdp_format.yml."""
 
     yml: str | None = None  # the yml's path relative to the landing zone
     digest: str = ""  # SHA-256 of the yml's bytes
+    format: str | None = None  # the yml's `format:` (else detected per file)
     timezone: str | None = None
     columns: dict[str, str] = field(default_factory=dict, hash=False)
     constants: dict[str, str] = field(default_factory=dict, hash=False)
     problem: str | None = None  # why the yml cannot be used: its files are rejected whole
 
     @property
-    def label(self) -> str:
-        """The ledger's `format`: `contract`, or `contract:<yml path>@<12 hex of its SHA-256>`
-        when a cdp_format.yml governs the file (its hash: an edited yml reloads the files)."""
-        return CONTRACT if self.yml is None else f"{CONTRACT}:{self.yml}@{self.digest[:12]}"
+    def suffix(self) -> str:
+        """`:<yml path>@<12 hex of its SHA-256>` when a cdp_format.yml governs the file (its
+        hash: an edited yml reloads the files), else empty."""
+        return "" if self.yml is None else f":{self.yml}@{self.digest[:12]}"
+
+    def label(self, format_name: str) -> str:
+        """The ledger's `format` of a file read as `format_name`: `hubspot`, or
+        `hubspot:<yml path>@<hash>` when a cdp_format.yml governs it."""
+        return format_name + self.suffix
+
+
+def suffix_of(label: str | None) -> str:
+    """The yml part of a ledger label (`contract:x.yml@ab12` -> `:x.yml@ab12`); a label
+    written before the column existed (None) is the contract's, governed by no yml."""
+    return "" if not label or ":" not in label else label[label.index(":"):]
 
 
 AS_CONTRACT = FileFormat()
@@ -82,10 +95,11 @@ def _checked(doc: object, source: Source) -> dict:
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)} (this version reads "
                          f"{', '.join(KEYS)})")
-    fmt = doc.get("format", CONTRACT)
-    if fmt not in FORMATS_READ:
-        raise ValueError(f"format {fmt!r} is not read by this version (it reads: "
-                         f"{', '.join(FORMATS_READ)})")
+    fmt = doc.get("format")
+    known = [CONTRACT] + [f.name for f in formats_for(source.name)]
+    if fmt is not None and fmt not in known:
+        raise ValueError(f"format {fmt!r} is not a format of {source.folder} (it reads: "
+                         f"{', '.join(known)})")
     zone = doc.get("timezone")
     if zone is not None:
         try:
@@ -95,13 +109,10 @@ def _checked(doc: object, source: Source) -> dict:
                              "(e.g. America/New_York)") from None
     columns = _contract_map(doc, "columns", source)
     constants = _contract_map(doc, "constants", source)
-    if columns and source.format != "csv":
-        raise ValueError(f"columns: is read for CSV sources only in this version, not for "
-                         f"{source.folder}")
     both = sorted(set(columns) & set(constants))
     if both:
         raise ValueError(f"{', '.join(both)} is both in columns: and in constants:")
-    return {"timezone": None if zone is None else str(zone), "columns": columns,
+    return {"format": fmt, "timezone": None if zone is None else str(zone), "columns": columns,
             "constants": constants}
 
 

@@ -5,10 +5,11 @@ A file whose size and time are unchanged is skipped without reading it; one whos
 is unchanged is skipped too; a changed file replaces its earlier rows (raw and quarantine), so a
 re-run never duplicates data. For every file, rows read = rows accepted + rows rejected.
 
-A source's files are found in its folder and every folder below it. What governs each file (the
-contract, or the nearest `cdp_format.yml`: ingestion/formats.py) is recorded in the ledger's
-`format`, the yml's hash included: a file whose yml changed loads again; a file whose yml cannot
-be used, or maps a column its header lacks, is one rejected row with the reason.
+A source's files are found in its folder and every folder below it. Each new or changed file's
+format is detected (the contract or a vendor export: ingestion/exports/) unless the nearest
+`cdp_format.yml` (ingestion/formats.py) names it; the ledger's `format` records it with the yml's
+hash: a file whose yml changed loads again. A file whose yml cannot be used, that maps a column
+its header lacks, or that matches no format, is one rejected row with the reason.
 
 New files are read in batches, one DuckDB scan each (`readers.batches`); the rows, rejects and
 ledger rows of a batch are written in one transaction. A batch that cannot be read (a truncated
@@ -33,7 +34,9 @@ from typing import NamedTuple
 
 import duckdb
 
-from dagster_project.ingestion.formats import CONTRACT, FileFormat, FormatFinder
+from dagster_project.ingestion.exports import formats_for
+from dagster_project.ingestion.exports.detect import Detected, detect
+from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
 from dagster_project.ingestion.sources import Source
@@ -97,10 +100,12 @@ class LoadReport:
 
 
 def discover(landing_dir: Path, source: Source) -> list[Path]:
-    """The source's files in its folder and every folder below it (`Source.patterns`)."""
+    """The source's files in its folder and every folder below it (`Source.patterns`: `**/*`
+    and a suffix, compared ignoring case: `ORDERS.CSV` is a CSV file), one walk of the tree."""
     folder = landing_dir / source.folder
-    found = {p for pattern in source.patterns for p in folder.glob(pattern) if p.is_file()}
-    return sorted(found)
+    suffixes = tuple(pattern.removeprefix("**/*").lower() for pattern in source.patterns)
+    return sorted(p for p in folder.rglob("*") if p.name.lower().endswith(suffixes)
+                  and p.is_file())
 
 
 def sha256_of(path: Path) -> str:
@@ -120,8 +125,19 @@ class PendingFile(NamedTuple):
     mtime: float
     digest: str
     replacing: bool
-    format: FileFormat  # what governs the file (its cdp_format.yml, or the contract as it is)
-    problem: str | None  # why the file is rejected whole before it is read (its yml), else None
+    format: FileFormat  # what governs the file (its cdp_format.yml, or nothing)
+    detected: Detected  # the file's format: the contract or a vendor export
+    problem: str | None  # why the file is rejected whole before it is read, else None
+
+    @property
+    def label(self) -> str:
+        """The ledger's `format` of the file (`hubspot:<yml>@<hash>`, `contract`)."""
+        return self.format.label(self.detected.name)
+
+    @property
+    def scan_key(self) -> tuple:
+        """Files read in one scan share it: one format, one yml, one JSON layout."""
+        return (self.label, self.detected.layout)
 
 
 # A file DuckDB (or the LF-only copy) cannot read at all. Any other error, e.g. a SQL bug of the
@@ -148,16 +164,16 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
         con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
                     "where source = ? and file = ?", [item.size, item.mtime, source.name, item.rel])
     pending = {item.path: item for item in to_load}
-    # A scan reads files of one format; a file its yml rejects whole is not read at all.
-    by_format: dict[str, list[PendingFile]] = {}
+    # A scan reads files of one format; a file rejected whole is not read at all.
+    by_format: dict[tuple, list[PendingFile]] = {}
     for item in to_load:
         if item.problem:
             _reject_whole(con, source, item, item.problem,
                           datetime.now(UTC).replace(tzinfo=None), report, progress)
         else:
-            by_format.setdefault(item.format.label, []).append(item)
+            by_format.setdefault(item.scan_key, []).append(item)
     for items in by_format.values():
-        for batch in batches(source, [item.path for item in items]):
+        for batch in batches([item.path for item in items], items[0].detected.layout):
             _load_batch(con, source, settings, [pending[p] for p in batch], latest, report,
                         progress)
     order = {p.rel: i for i, p in enumerate(pending.values())}
@@ -179,8 +195,10 @@ def files_to_load(landing_dir: Path, source: Source,
     files in `report`.
 
     A file whose cdp_format.yml changed (its `format` label holds the yml's hash) loads again;
-    a ledger row without a format (written before the column existed) counts as `contract`."""
+    a ledger row without a format (written before the column existed) counts as `contract`.
+    Only a new or changed file is opened to detect its format."""
     formats = FormatFinder(landing_dir, source)
+    exports = formats_for(source.name)
     files = discover(landing_dir, source)
     report.files_seen = len(files)
     to_load: list[PendingFile] = []
@@ -191,17 +209,20 @@ def files_to_load(landing_dir: Path, source: Source,
             stat = path.stat()
             fmt = formats(path)
             known = ledger.get(rel)
-            same_format = bool(known) and (known[3] or CONTRACT) == fmt.label
+            same_format = bool(known) and suffix_of(known[3]) == fmt.suffix
             if same_format and known[0] == stat.st_size and known[1] == stat.st_mtime:
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
-            problem = file_problem(source, fmt, path, rel)
+            detected = (Detected("contract") if fmt.problem else
+                        detect(path, rel, source, exports, fmt.format,
+                               fmt.columns))
+            problem = file_problem(fmt, detected, path, rel)
         except FileNotFoundError:
             _vanished(report, rel)
             continue
         item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known), fmt,
-                           problem)
+                           detected, problem)
         if same_format and known[2] == digest:
             refreshed.append(item)
             report.files_skipped += 1
@@ -210,12 +231,15 @@ def files_to_load(landing_dir: Path, source: Source,
     return to_load, refreshed
 
 
-def file_problem(source: Source, fmt: FileFormat, path: Path, rel: str) -> str | None:
-    """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, or
-    maps an export column its header lacks (both engines reject such a file as one row)."""
+def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> str | None:
+    """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, it
+    matches no format, or its yml maps a CSV column its header lacks (both engines reject such
+    a file as one row)."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
-    if fmt.columns and source.format == "csv":
+    if detected.problem:
+        return detected.problem
+    if fmt.columns and path.name.lower().removesuffix(".gz").endswith(".csv"):
         header = unique_header_names(csv_header(path)[0])
         return mapping_problem(fmt.columns, header, rel, fmt.yml or "")
     return None
@@ -236,7 +260,8 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
     try:
         # Outside the transaction: temp-table rowids then count from 0 in file order.
         read_files(con, source, [item.path for item in items],
-                   items[0].format.timezone or settings.source_timezone, latest, items[0].format)
+                   items[0].format.timezone or settings.source_timezone, latest, items[0].format,
+                   items[0].detected)
     except _UNREADABLE as exc:
         if len(items) > 1:  # find the file at fault: each file on its own
             for item in items:
@@ -272,7 +297,7 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
                     [source.name, rels, loaded_at])
         # One statement for the batch's ledger rows (executemany costs milliseconds a row).
         columns = list(zip(*[(item.rel, item.size, item.mtime, item.digest, result.rows_read,
-                              result.rows_accepted, result.rows_rejected, item.format.label)
+                              result.rows_accepted, result.rows_rejected, item.label)
                              for _, item, result in kept], strict=True))
         con.execute("insert or replace into ingest.loaded_files select ?, "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::double[]), "
@@ -308,7 +333,7 @@ def _reject_whole(con, source: Source, item: PendingFile, error: str, loaded_at:
         con.execute("insert or replace into ingest.loaded_files values "
                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
-                     loaded_at, item.format.label])
+                     loaded_at, item.label])
     report.files.append(result)
 
 
