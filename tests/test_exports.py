@@ -8,14 +8,16 @@ from datetime import datetime
 from conftest import load, query, write
 
 HUBSPOT = ('\ufeff"Record ID","First Name","Last Name","Email","Phone Number","City",'
-           '"Country/Region","Lifecycle Stage","Create Date","Last Modified Date","Contact owner"\r\n'
+           '"Country/Region","Lifecycle Stage","Create Date","Last Modified Date",'
+           '"Contact owner"\r\n'
            '"51","Ann","Lê","ann@x.com","+84 912 345 678","Hà Nội","Việt Nam","Customer",'
            '"2025-03-01 09:00","2025-07-01 10:30","Sam"\r\n'
            '"7.02255E+12","Bob","Ng","BOB@X.COM ","","Berlin","Deutschland",'
            '"Marketing Qualified Lead","2025-03-02 09:00","2025-03-02 09:00",""\r\n'
            '"53","Cy","Do","cy@x.com","","Atlantis","Atlantis","123456789",'
            '"2025-03-03 09:00","2025-03-03 09:00",""\r\n'
-           '"","Dee","Ha","dee@x.com","","","US","Lead","2025-03-04 09:00","2025-03-04 09:00",""\r\n')
+           '"","Dee","Ha","dee@x.com","","","US","Lead","2025-03-04 09:00",'
+           '"2025-03-04 09:00",""\r\n')
 
 
 def rejected(settings, source):
