@@ -176,3 +176,15 @@ def map_values(text: str, mapping: Mapping[str, str], keep_others: bool = True) 
     pairs = ", ".join(f"{sql_string(k.lower())}: {sql_string(v)}" for k, v in mapping.items())
     looked_up = f"map_extract_value(MAP {{{pairs}}}, lower(trim({text})))"
     return f"coalesce({looked_up}, {text})" if keep_others else looked_up
+
+
+# The contact_id of a person an export names by email only (a Shopify buyer, a Zendesk
+# requester known from the users side-load): the email behind a prefix. The identity graph links
+# such an id to the customer of that email (dbt/models/intermediate/identity), so the order or
+# ticket counts for the contact that email belongs to.
+EMAIL_CONTACT_PREFIX = "email:"
+
+
+def contact_by_email_sql(email: str) -> str:
+    """SQL: `email:<the email, trimmed>`, or NULL when the email is empty."""
+    return f"'{EMAIL_CONTACT_PREFIX}' || nullif(trim({email}), '')"
