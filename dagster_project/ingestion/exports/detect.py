@@ -156,32 +156,47 @@ def _csv_first_row(path: Path) -> list[str]:
 
 def csv_first_rows(path: Path, n: int) -> list[list[str]]:
     """The first `n` records of a CSV file from its header on (blank lines before it
-    skipped), as parsed fields (a quoted field may hold line ends); from its first MiB."""
-    with _open_text(path) as fh:
-        text = fh.read(_HEAD_BYTES)
+    skipped), as parsed fields (a quoted field may hold line ends); read as a stream, so only
+    the start of the file is read."""
     rows: list[list[str]] = []
-    try:
-        for row in csv.reader(io.StringIO(text)):
-            if rows or any(cell.strip() for cell in row):
-                rows.append([cell.replace("\0", "").strip() for cell in row])
-            if len(rows) == n:
-                break
-    except csv.Error:
-        pass  # a record cut off at the end of the head
+    with _open_text(path) as fh:
+        try:
+            for row in csv.reader(_head(fh)):
+                if rows or any(cell.strip() for cell in row):
+                    rows.append([cell.replace("\0", "").strip() for cell in row])
+                if len(rows) == n:
+                    break
+        except csv.Error:
+            pass  # a record cut off at the end of the head
     return rows
+
+
+def _head(fh):
+    """The lines of text file `fh` up to _HEAD_BYTES."""
+    read = 0
+    for line in fh:
+        read += len(line)
+        if read > _HEAD_BYTES:
+            return
+        yield line
 
 
 def _first_json_record(path: Path) -> tuple[dict | None, str]:
     """The first JSON object of the file (for a list, its first element) and its layout."""
+    lines = []
     with _open_text(path) as fh:
-        head = fh.read(_HEAD_BYTES)
-    lines = [line for line in head.splitlines() if line.strip()][:_HEAD_LINES]
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        return _object_of(value), "lines"
+        for line in _head(fh):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                value = None
+            if isinstance(value, dict | list):  # a line of a document may parse: `2`, `"a"`
+                return _object_of(value), "lines"
+            lines.append(line)
+            if len(lines) == _HEAD_LINES:
+                break
     if lines and lines[0].lstrip()[:1] in "{[":
         # One JSON value over many lines: a document (a Zendesk page). DuckDB finds its first
         # object without loading the whole file into Python.
