@@ -35,7 +35,8 @@ from typing import NamedTuple
 import duckdb
 
 from dagster_project.ingestion.exports import formats_for
-from dagster_project.ingestion.exports.detect import Detected, detect
+from dagster_project.ingestion.exports.detect import Detected, detect, file_kind
+from dagster_project.ingestion.file_checks import not_utf8_reason, other_delimiter_reason
 from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
@@ -215,8 +216,7 @@ def files_to_load(landing_dir: Path, source: Source,
                 continue
             digest = sha256_of(path)
             detected = (Detected("contract") if fmt.problem else
-                        detect(path, rel, source, exports, fmt.format,
-                               fmt.columns))
+                        detect(path, rel, source, exports, fmt))
             problem = file_problem(fmt, detected, path, rel)
         except FileNotFoundError:
             _vanished(report, rel)
@@ -237,11 +237,17 @@ def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> s
     a file as one row)."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
+    if file_kind(path) != "csv":
+        return detected.problem
+    if fmt.encoding is None and (reason := not_utf8_reason(path, rel)):
+        return reason
+    header = csv_header(path, fmt.delimiter or ",", fmt.encoding)[0]
+    if fmt.delimiter is None and (reason := other_delimiter_reason(header, rel)):
+        return reason
     if detected.problem:
         return detected.problem
-    if fmt.columns and path.name.lower().removesuffix(".gz").endswith(".csv"):
-        header = unique_header_names(csv_header(path)[0])
-        return mapping_problem(fmt.columns, header, rel, fmt.yml or "")
+    if fmt.columns:
+        return mapping_problem(fmt.columns, unique_header_names(header), rel, fmt.yml or "")
     return None
 
 
