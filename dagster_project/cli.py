@@ -78,9 +78,20 @@ def run_pipeline(args: argparse.Namespace) -> int:
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
+    from dagster_project.ingestion import SOURCES
+    from dagster_project.ingestion.unread import unread_entries, unread_lines
+
+    for line in unread_lines(unread_entries(settings.landing_dir, tuple(SOURCES.values()))):
+        _say(line)
     _report_quality(settings)
     elapsed = time.perf_counter() - started
     _write_last_run(settings, result, job_name, args.select, elapsed)
+    problems = run_problems(_load_metadata(result), settings)
+    if result.success and problems:
+        _say(f"cdp run: FAILED after {elapsed:.1f} s (the marts were built from the rest)")
+        for message in problems:
+            _say(f"  - {message}")
+        return 1
     if not result.success:
         _say(f"cdp run: FAILED after {elapsed:.1f} s")
         for message in _failures(result):
@@ -132,18 +143,67 @@ def _record_failure(settings, result, job_name: str) -> None:
         _say(f"  ! {webhook_error}")
 
 
-def _report(result) -> None:
-    """One line per raw load: rows read = accepted + rejected; one per check that warned."""
+# Files whose reasons `cdp run` prints per source (the most rejected first); the rest are in
+# quarantine.rejected_rows.
+REASON_FILES_SHOWN = 5
+
+
+def _load_metadata(result) -> dict[str, dict]:
+    """Each raw load's metadata, by source name."""
+    loads = {}
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         meta = {k: v.value for k, v in mat.metadata.items()}
         if "rows_read" in meta:
-            _say(f"  {mat.asset_key.to_user_string():<24} read {meta['rows_read']:>10,}  "
-                 f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
-                 f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+            loads[mat.asset_key.path[-1]] = meta
+    return loads
+
+
+def _report(result) -> None:
+    """One line per raw load: rows read = accepted + rejected, then the top reasons of the
+    files with rejected rows; one line per check that warned."""
+    for name, meta in _load_metadata(result).items():
+        _say(f"  raw/{name:<20} read {meta['rows_read']:>10,}  "
+             f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
+             f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+        for line in reason_lines(meta.get("rejections") or {}):
+            _say(line)
     for data in _check_evaluations(result):
         if not data.passed and _is_warning(data):
             _say(_warning_line(data))
+
+
+def reason_lines(rejections: dict[str, list]) -> list[str]:
+    """The top reasons of the files most rejected (REASON_FILES_SHOWN of them)."""
+    by_count = sorted(rejections.items(), key=lambda item: -sum(n for n, _, _ in item[1]))
+    lines = []
+    for file, reasons in by_count[:REASON_FILES_SHOWN]:
+        lines.append(f"      {file}:")
+        for n, example, rows in reasons:
+            more = ", ..." if n > len(rows) else ""
+            where = f" (rows {', '.join(map(str, rows))}{more})" if rows else ""
+            lines.append(f"        {n:>6,} x {example}{where}")
+    if len(by_count) > REASON_FILES_SHOWN:
+        lines.append(f"      ... and {len(by_count) - REASON_FILES_SHOWN} more file(s) with "
+                     "rejected rows (quarantine.rejected_rows)")
+    return lines
+
+
+def run_problems(loads: dict[str, dict], settings) -> list[str]:
+    """What fails a run whose steps all succeeded (issue 25): a source that found no file at
+    all (unless CDP_OPTIONAL_SOURCES names it), a file whose every new row was rejected."""
+    from dagster_project.ingestion import SOURCES
+
+    problems = []
+    for name, meta in loads.items():
+        if meta.get("files_seen") == 0 and name not in settings.optional_sources:
+            folder = settings.landing_dir / SOURCES[name].folder
+            problems.append(f"{name}: no file in {folder} (nothing was read; add its exports "
+                            f"there, or name it in CDP_OPTIONAL_SOURCES if it has none)")
+        for file in meta.get("files_all_rejected") or []:
+            problems.append(f"{name}: every row of {file} was rejected (its reasons are above "
+                            "and in quarantine.rejected_rows)")
+    return problems
 
 
 def _check_evaluations(result) -> list:

@@ -74,6 +74,8 @@ class LoadReport:
     # The engine's totals after the load: rows in the raw table, the source's rejected rows.
     table_rows: int | None = None
     quarantined_total: int | None = None
+    # file -> its top reasons: (rows, an example reason, the first row numbers), most first.
+    reasons: dict[str, list[tuple[int, str, list[int]]]] = field(default_factory=dict)
 
     @property
     def files_loaded(self) -> int:
@@ -93,6 +95,11 @@ class LoadReport:
     @property
     def rows_rejected(self) -> int:
         return self.total("rows_rejected")
+
+    @property
+    def files_all_rejected(self) -> list[str]:
+        """The files of this load that held rows, every one of them rejected."""
+        return [f.file for f in self.files if f.rows_read and not f.rows_accepted]
 
     def summary(self) -> str:
         return (f"{self.source}: {self.files_loaded} file(s) loaded, {self.files_skipped} "
