@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from dagster_project.sample_data.survey import TOUCHPOINTS
 from dagster_project.sample_data.vendors import SURVEY_ZONE
 from dagster_project.sample_data.writers import write_text
 
@@ -156,5 +155,4 @@ def write(con, out: Path, win, ctx) -> tuple[list[str], dict]:
             paths.append(path)
         write_text(out / folder / "cdp_format.yml", _yml(survey_id, kind, touchpoint),
                    zipped=False)
-    return paths, {"surveys": len(surveys), "timezone": SURVEY_ZONE,
-                   "touchpoints": list(TOUCHPOINTS)}
+    return paths, {"surveys": len(surveys), "timezone": SURVEY_ZONE}
