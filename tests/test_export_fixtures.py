@@ -11,10 +11,15 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import load, query
+
+from dagster_project.ingestion.exports import FORMATS
+from dagster_project.settings import Settings
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 EXPECTED = json.loads((EXPORTS / "expected.json").read_text(encoding="utf-8"))["files"]
@@ -81,3 +86,27 @@ def test_the_real_qualtrics_exports_lost_their_personal_data():
         text = (EXPORTS / "qualtrics/responses" / name).read_text(encoding="utf-8-sig")
         assert "130.92.34.66" not in text and "47.115097045898" not in text
         assert "192.0.2.1" in text and "R_2YPOQ602ER1jkf1" in text
+
+
+READ_BY = {(f.name, f.source) for f in FORMATS}  # the formats the loader reads today
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items()
+                                        if (e["format"], e["source"]) in READ_BY))
+def test_a_fixture_of_a_format_the_loader_reads_loads_as_expected(name, tmp_path):
+    """The fixtures of the formats ingestion/exports/ reads, loaded into a fresh warehouse from
+    the place expected.json gives (with their cdp_format.yml): the promised counts and rows."""
+    entry = EXPECTED[name]
+    landing = tmp_path / "landing"
+    target = landing / entry["place_under"] / Path(name).name
+    target.parent.mkdir(parents=True)
+    shutil.copy(EXPORTS / name, target)
+    mapping = (EXPORTS / name).parent / "cdp_format.yml"
+    if mapping.is_file():
+        shutil.copy(mapping, target.parent / "cdp_format.yml")
+    settings = Settings(landing_dir=landing, warehouse_path=tmp_path / "warehouse.duckdb")
+    [result] = load(settings, entry["source"]).files
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (
+        entry["read"], entry["accepted"], len(entry["rejected"]))
+    rows = query(settings, "SELECT row_number FROM quarantine.rejected_rows ORDER BY 1")
+    assert [r[0] for r in rows] == [item["row"] for item in entry["rejected"]]
