@@ -263,13 +263,15 @@ def generate(args: argparse.Namespace) -> int:
         manifest = generate_landing_zone(
             Path(args.out), customers=args.customers, seed=args.seed,
             start=date.fromisoformat(args.start), days=args.days,
-            events_per_customer=args.events_per_customer, progress=_say)
+            events_per_customer=args.events_per_customer, progress=_say,
+            formats=args.format)
     except (FileExistsError, ValueError) as exc:
         _say(f"cdp generate: {exc}")
         return 2
     for name, numbers in manifest["sources"].items():
         _say(f"  {name:<18} rows {numbers['rows_written']:>10,}  invalid "
-             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}")
+             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}"
+             + (f"  ({numbers['format']} format)" if "format" in numbers else ""))
     _say(f"cdp generate: wrote {args.out} in {time.perf_counter() - started:.1f} s "
          f"(ground truth in {Path(args.out) / '_ground_truth'})")
     return 0
@@ -310,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", default="2025-01-01", help="first day of the data (YYYY-MM-DD)")
     gen.add_argument("--days", type=int, default=365)
     gen.add_argument("--events-per-customer", type=float, default=50.0)
+    gen.add_argument("--format", default="contract",
+                     help="write these sources in the tools' own export formats: a comma-"
+                          "separated list of ga4, hubspot, shopify, zendesk, qualtrics "
+                          "(the others stay in the contract format; docs/exports.md)")
     gen.set_defaults(func=generate)
     return parser
 
