@@ -28,6 +28,8 @@ def _say(message: str) -> None:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
+    if args.reload_rejected:  # a setting for this run: the raw assets' settings resource reads it
+        os.environ["CDP_RELOAD_REJECTED"] = "true"
     settings = get_settings()
     if not settings.landing_dir.is_dir():
         _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
@@ -295,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show Dagster's own console log at this level instead of progress lines")
     run.add_argument("--ephemeral", action="store_true",
                      help="keep no Dagster run history even when DAGSTER_HOME is set")
+    run.add_argument("--reload-rejected", action="store_true",
+                     help="read again every file with rejected rows (after a fix of a setting "
+                          "or a cdp_format.yml): CDP_RELOAD_REJECTED=true for this run")
     run.add_argument("--full-refresh", action="store_true",
                      help="rebuild the incremental dbt models (web events, sessions) from raw")
     run.add_argument("--select", action="append", metavar="NAME",

@@ -64,7 +64,7 @@ VARIABLES = (
     "CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH", "CDP_TIMEZONE", "CDP_SOURCE_TIMEZONE", "CDP_AS_OF",
     "CDP_DUCKDB_MEMORY_LIMIT", "CDP_DUCKDB_THREADS", "CDP_DBT_PROJECT_DIR", "CDP_SCHEDULE_HOUR",
     "CDP_MART_FRESHNESS_HOURS", "CDP_FAILURE_WEBHOOK_URL", "CDP_MAX_REJECTED_RATE",
-    "CDP_OPTIONAL_SOURCES",
+    "CDP_OPTIONAL_SOURCES", "CDP_RELOAD_REJECTED",
     "CDP_ENGINE", "CDP_SPARK_DIR", "CDP_SPARK_DRIVER_MEMORY",
     "CDP_SNAPSHOT_PATH", "CDP_SHOW_PERSONAL_DATA", "CDP_APP_PASSWORD",
 )
@@ -110,6 +110,8 @@ class Settings:
     max_rejected_rate: float = 0.01  # above it, a raw load's soft check warns
     # Sources a run may find no file of (else `cdp run` fails, naming the source's folder).
     optional_sources: tuple[str, ...] = ()
+    # Read again every file with rejected rows (`cdp run --reload-rejected` sets it for a run).
+    reload_rejected: bool = False
     # The page: the published snapshot it reads (default: beside the warehouse), whether it shows
     # emails and phones in full, and the password it asks for (unset: no password).
     snapshot_path: Path | None = None
@@ -169,6 +171,8 @@ class Settings:
             failure_webhook_url=env.get("CDP_FAILURE_WEBHOOK_URL") or None,
             max_rejected_rate=max_rejected_rate,
             optional_sources=optional,
+            reload_rejected=_flag("CDP_RELOAD_REJECTED",
+                                  env.get("CDP_RELOAD_REJECTED") or "false"),
             snapshot_path=_path(env["CDP_SNAPSHOT_PATH"]) if env.get("CDP_SNAPSHOT_PATH") else None,
             show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
                                      env.get("CDP_SHOW_PERSONAL_DATA") or "false"),

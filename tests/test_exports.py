@@ -183,3 +183,33 @@ def test_a_semicolon_separated_file_is_rejected_with_advice_and_read_with_its_de
          "created_at 'not a date' is not a valid ISO 8601 timestamp")]
     assert query(settings, "select raw from quarantine.rejected_rows") == [
         ('C2;b,c@x.com;not a date;2025-03-01T09:00:00Z',)]  # its text, with its own delimiter
+
+
+def test_rejected_rows_are_read_again_when_the_source_timezone_changes_or_when_asked(settings):
+    from dataclasses import replace
+
+    write(settings.landing_dir, "crm/contacts/contacts.csv",
+          "contact_id,created_at,updated_at\n"
+          "C1,2025-03-01T09:00:00Z,2025-03-01T09:00:00Z\n"
+          "C2,2025-03-01 09:00:00,2025-03-01 09:00:00\n")  # no offset, no zone: rejected
+    write(settings.landing_dir, "crm/orders/orders.csv",
+          "order_id,contact_id,ordered_at,status,amount,updated_at\n"
+          "O1,C1,2025-03-01T09:00:00Z,completed,10,2025-03-01T09:00:00Z\n")
+    first = load(settings, "crm_contacts")
+    assert (first.rows_accepted, first.rows_rejected) == (1, 1)
+    assert load(settings, "crm_contacts").files_loaded == 0  # nothing changed: nothing read
+    zoned = replace(settings, source_timezone="Asia/Ho_Chi_Minh")
+    again = load(zoned, "crm_contacts")  # the fix takes effect on the next run
+    assert (again.files_loaded, again.rows_accepted, again.rows_rejected) == (1, 2, 0)
+    assert rejected(settings, "crm_contacts") == []
+    assert query(settings, "select contact_id, created_at from raw.crm_contacts order by 1") == [
+        ("C1", datetime(2025, 3, 1, 9, 0)), ("C2", datetime(2025, 3, 1, 2, 0))]
+    assert load(zoned, "crm_contacts").files_loaded == 0
+    assert load(zoned, "crm_orders").files_loaded == 1
+    # Asked for: every file with rejected rows, and only those.
+    write(settings.landing_dir, "crm/contacts/more.csv", "contact_id,created_at,updated_at\n"
+          "C3,bad,2025-03-01T09:00:00Z\n")
+    assert load(zoned, "crm_contacts").rows_rejected == 1
+    asked = load(replace(zoned, reload_rejected=True), "crm_contacts")
+    assert [f.file for f in asked.files] == ["crm/contacts/more.csv"]
+    assert load(replace(zoned, reload_rejected=True), "crm_orders").files_loaded == 0

@@ -165,7 +165,7 @@ def test_rerun_loads_nothing_twice_and_an_edited_yml_reloads_its_files(settings)
 
 def test_a_ledger_without_the_format_column_gets_it_and_reloads_nothing(settings):
     path = write(settings.landing_dir, "crm/contacts/a.csv", CONTRACT_CONTACTS)
-    old_columns = [c for c in LOADED_FILES.columns if c.name != "format"]
+    old_columns = [c for c in LOADED_FILES.columns if c.name not in ("format", "rules")]
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:  # a warehouse of an older version
         con.execute("create schema ingest")
@@ -213,7 +213,7 @@ def mapped_zone(landing):
 def old_spark_ledger(settings):
     """A Spark ledger as an older version made it (no `format` column), in its own JVM."""
     columns = ", ".join(f"{c.name} {c.spark_type}" for c in LOADED_FILES.columns
-                        if c.name != "format")
+                        if c.name not in ("format", "rules"))
     script = ("from dagster_project.engines.spark_load import session\n"
               "from dagster_project.settings import get_settings\n"
               "spark = session(get_settings())\n"

@@ -37,7 +37,14 @@ from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_table
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.formats import FileFormat
-from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
+from dagster_project.ingestion.load import (
+    FileResult,
+    Known,
+    LoadReport,
+    PendingFile,
+    files_to_load,
+    validity_rules,
+)
 from dagster_project.ingestion.readers import copy_with_lf, csv_header, unique_header_names
 from dagster_project.ingestion.rules import (
     FUTURE_TOLERANCE,
@@ -232,8 +239,9 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         f"{SPARK.lit(source.name)}").collect()}
     to_load, refreshed = files_to_load(
         settings.landing_dir, source,
-        {rel: (r.size_bytes, r.modified_at, r.sha256, r.format) for rel, r in ledger.items()},
-        report)
+        {rel: Known(r.size_bytes, r.modified_at, r.sha256, r.format, r.rows_rejected,
+                    r.asDict().get("rules")) for rel, r in ledger.items()},
+        report, validity_rules(settings), settings.reload_rejected)
     todo: dict[str, PendingFile] = {item.rel: item for item in to_load}
     touched: dict[str, dict] = {
         item.rel: {**ledger[item.rel].asDict(), "size_bytes": item.size, "modified_at": item.mtime}
@@ -314,7 +322,8 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                             "modified_at": item.mtime, "sha256": item.digest,
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
                             "rows_rejected": r.rows_rejected, "loaded_at": loaded_at,
-                            "format": item.label}
+                            "format": item.label,
+                            "rules": None if r.error else validity_rules(settings)}
             report.files.append(r)
             progress(r.progress_line(source.name))
     if touched:

@@ -124,6 +124,35 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+class Known(NamedTuple):
+    """A file's row of the ledger."""
+
+    size: int
+    mtime: float
+    sha256: str
+    format: str | None  # NULL: written before the column existed (the contract)
+    rows_rejected: int
+    rules: str | None  # the settings its rows were checked with (NULL: before the column)
+
+
+LEDGER_SQL = ("select file, size_bytes, modified_at, sha256, format, rows_rejected, rules "
+              "from ingest.loaded_files where source = ?")
+
+
+def validity_rules(settings: Settings) -> str:
+    """The settings that decide whether a row is valid, besides the files and their
+    cdp_format.yml: a file with rejected rows checked under other ones loads again (issue 25:
+    a fix takes effect)."""
+    return f"source_timezone={settings.source_timezone or ''}"
+
+
+def must_reload(known: Known, rules: str, reload_rejected: bool) -> bool:
+    """A known file with rejected rows whose rules changed, or all such files when asked."""
+    if not known.rows_rejected:
+        return False
+    return reload_rejected or (known.rules is not None and known.rules != rules)
+
+
 class PendingFile(NamedTuple):
     """A new or changed file to load."""
 
@@ -163,10 +192,10 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     con.execute(source.ddl())
     report = LoadReport(source.name)
     started_at = datetime.now(UTC).replace(tzinfo=None)  # rows of this load: _loaded_at >= it
-    ledger = {row[0]: row[1:] for row in con.execute(
-        "select file, size_bytes, modified_at, sha256, format from ingest.loaded_files "
-        "where source = ?", [source.name]).fetchall()}
-    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report)
+    ledger = {row[0]: Known(*row[1:]) for row in con.execute(LEDGER_SQL,
+                                                              [source.name]).fetchall()}
+    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report,
+                                       validity_rules(settings), settings.reload_rejected)
     latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
     for item in refreshed:
         con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
@@ -193,18 +222,19 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     return report
 
 
-def files_to_load(landing_dir: Path, source: Source,
-                  ledger: dict[str, tuple[int, float, str, str | None]],
-                  report: LoadReport) -> tuple[list[PendingFile], list[PendingFile]]:
-    """The landing files of `source` against the ledger (file -> size, mtime, sha256, format):
-    the new or changed files to load, and the files whose content is known but whose size or
-    time changed (their ledger row to refresh). Both engines' loaders use it. Counts files seen
-    and skipped (same size and time, or same SHA-256, and the same format) and notes vanished
-    files in `report`.
+def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, Known],
+                  report: LoadReport, rules: str = "", reload_rejected: bool = False,
+                  ) -> tuple[list[PendingFile], list[PendingFile]]:
+    """The landing files of `source` against the ledger: the new or changed files to load, and
+    the files whose content is known but whose size or time changed (their ledger row to
+    refresh). Both engines' loaders use it. Counts files seen and skipped (same size and time,
+    or same SHA-256, and the same format) and notes vanished files in `report`.
 
     A file whose cdp_format.yml changed (its `format` label holds the yml's hash) loads again;
     a ledger row without a format (written before the column existed) counts as `contract`.
-    Only a new or changed file is opened to detect its format."""
+    So does a file with rejected rows checked under other `rules` (`validity_rules`), or
+    any file with rejected rows when `reload_rejected`. Only a file to load is opened to
+    detect its format."""
     formats = FormatFinder(landing_dir, source)
     exports = formats_for(source.name)
     files = discover(landing_dir, source)
@@ -217,8 +247,9 @@ def files_to_load(landing_dir: Path, source: Source,
             stat = path.stat()
             fmt = formats(path)
             known = ledger.get(rel)
-            same_format = bool(known) and suffix_of(known[3]) == fmt.suffix
-            if same_format and known[0] == stat.st_size and known[1] == stat.st_mtime:
+            same_format = (bool(known) and suffix_of(known.format) == fmt.suffix
+                           and not must_reload(known, rules, reload_rejected))
+            if same_format and known.size == stat.st_size and known.mtime == stat.st_mtime:
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
@@ -230,7 +261,7 @@ def files_to_load(landing_dir: Path, source: Source,
             continue
         item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known), fmt,
                            detected, problem)
-        if same_format and known[2] == digest:
+        if same_format and known.sha256 == digest:
             refreshed.append(item)
             report.files_skipped += 1
         else:
@@ -315,8 +346,9 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
         con.execute("insert or replace into ingest.loaded_files select ?, "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::double[]), "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
-                    "unnest(?::bigint[]), ?, unnest(?::varchar[])",
-                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7])])
+                    "unnest(?::bigint[]), ?, unnest(?::varchar[]), ?",
+                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7]),
+                     validity_rules(settings)])
     report.files.extend(result for _, _, result in kept)
 
 
@@ -343,8 +375,9 @@ def _reject_whole(con, source: Source, item: PendingFile, error: str, loaded_at:
         _delete_rows(con, source, [item.rel] if item.replacing else [])
         con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
                     [source.name, item.rel, result.error, loaded_at])
+        # rules NULL: settings do not decide a whole file's rejection (--reload-rejected does).
         con.execute("insert or replace into ingest.loaded_files values "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                     [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
                      loaded_at, item.label])
     report.files.append(result)
