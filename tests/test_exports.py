@@ -213,3 +213,22 @@ def test_rejected_rows_are_read_again_when_the_source_timezone_changes_or_when_a
     asked = load(replace(zoned, reload_rejected=True), "crm_contacts")
     assert [f.file for f in asked.files] == ["crm/contacts/more.csv"]
     assert load(replace(zoned, reload_rejected=True), "crm_orders").files_loaded == 0
+
+
+def test_the_top_reasons_of_a_file_name_each_unknown_value_with_its_count(settings):
+    from dagster_project.engines.duckdb import DuckDBEngine
+    from dagster_project.ingestion import SOURCES
+
+    rows = [("shipped", "1"), ("shipped", "2"), ("pending", "3"), ("completed", "-4"),
+            ("completed", "-5"), ("completed", "x")]
+    write(settings.landing_dir, "crm/orders/o.csv",
+          "order_id,contact_id,ordered_at,status,amount,updated_at\n" + "".join(
+              f"O{i},C1,2025-03-01T09:00:00Z,{status},{amount},2025-03-01T09:00:00Z\n"
+              for i, (status, amount) in enumerate(rows, 1)))
+    report = DuckDBEngine().load(SOURCES["crm_orders"], settings)
+    assert report.reasons == {"crm/orders/o.csv": [
+        (2, "amount -4 is negative (must be >= 0)", [4, 5]),
+        (2, "status 'shipped' is not one of completed, refunded, cancelled", [1, 2]),
+        (1, "amount 'x' is not a number", [6]),
+        (1, "status 'pending' is not one of completed, refunded, cancelled", [3])]}
+    assert report.files_all_rejected == ["crm/orders/o.csv"]

@@ -83,16 +83,18 @@ TOTALS_SQL = ("select (select count(*) from {}), (select count(*) from "
               "quarantine.rejected_rows where source = ?)")
 
 
-# The top reasons of each file loaded by a run: reasons alike but for a quoted value or a
-# number (`created_at 'x' is not...`, `amount -3 is negative`) count together; an example and
-# the first row numbers of each.
+# The top reasons (5) of each file loaded by a run: reasons alike but for a quoted value or a
+# number (`created_at 'x' is not...`, `amount -3 is negative`) count together, with an example
+# and the first row numbers; each value outside a closed list (`status 'shipped' is not one
+# of ...`) is a reason of its own, so that every distinct unknown value is named with its count.
 REASONS_SQL = r"""
     select file, count(*) as n, min(reason) as example,
            list(row_number order by row_number)[1:3] as first_rows
     from quarantine.rejected_rows
     where source = ? and list_contains(?, file)
-    group by file, regexp_replace(reason, '''[^'']*''|[-+]?[0-9][0-9.]*', '', 'g')
-    qualify row_number() over (partition by file order by count(*) desc, min(reason)) <= 3
+    group by file, case when reason like '% is not one of %' then reason
+                        else regexp_replace(reason, '''[^'']*''|[-+]?[0-9][0-9.]*', '', 'g') end
+    qualify row_number() over (partition by file order by count(*) desc, min(reason)) <= 5
     order by file, n desc, example"""
 
 
