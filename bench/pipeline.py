@@ -135,7 +135,9 @@ def cdp_run(args, work: Path, name: str) -> dict:
         shutil.copyfile(parse_cache, target / parse_cache.name)
     env = base_env(args) | {"CDP_LANDING_DIR": str(work / "landing"),
                             "CDP_WAREHOUSE_PATH": str(work / "warehouse" / "cdp.duckdb"),
-                            "DBT_TARGET_PATH": str(target)}
+                            "DBT_TARGET_PATH": str(target),
+                            # the bench's runs in its own Dagster history, not the project's
+                            "DAGSTER_HOME": str(work / "dagster_home")}
     before = {p.parent for p in target.glob("*/run_results.json")}
     started_at = datetime.now(UTC).replace(tzinfo=None)
     log(f"({name}) cdp run ...")

@@ -45,8 +45,6 @@ def run_pipeline(args: argparse.Namespace) -> int:
     except ManifestError as exc:
         _say(f"cdp run: {exc}")
         return 1
-    import dagster as dg
-
     from dagster_project.definitions import build_definitions
     from dagster_project.selection import SelectionError, resolve_selection
 
@@ -61,17 +59,16 @@ def run_pipeline(args: argparse.Namespace) -> int:
     if args.select:
         _say(f"         selection    {', '.join(args.select)} -> job {job_name}"
              + (f", {len(asset_keys)} asset(s)" if asset_keys else ""))
-    # Progress lines, or Dagster's own console log at the level asked for.
-    loggers = ({"console": {"config": {"log_level": args.log_level}}} if args.log_level
-               else {"progress": {}})
-    persistent = os.environ.get("DAGSTER_HOME") and not args.ephemeral
+    loggers = _loggers(args)
     # dagster-dbt echoes dbt's whole log to stdout: keep it in a file, show progress lines.
     dbt_log = settings.warehouse_path.parent / "logs" / "dbt_output.log"
     dbt_log.parent.mkdir(parents=True, exist_ok=True)
     from dagster_project.quality.validate import import_gx_in_background
 
     import_gx_in_background()  # GX's import overlaps the loads; the checks then find it loaded
-    with (dg.DagsterInstance.get() if persistent else dg.DagsterInstance.ephemeral() as instance,
+    from dagster_project.instance import open_instance
+
+    with (open_instance(args.ephemeral) as (instance, home),
           open(dbt_log, "w") as sink, contextlib.redirect_stdout(sink)):
         result = job.execute_in_process(instance=instance, raise_on_error=False,
                                         run_config=_run_config(loggers, args.full_refresh, job,
@@ -79,6 +76,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
                                         asset_selection=asset_keys,
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
+    _say(_history_line(home, result.run_id))
     _report(result)
     from dagster_project.ingestion import SOURCES
     from dagster_project.ingestion.unread import unread_entries, unread_lines
@@ -102,6 +100,24 @@ def run_pipeline(args: argparse.Namespace) -> int:
         return 1
     _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
     return 0
+
+
+def _loggers(args: argparse.Namespace) -> dict:
+    """Progress lines (each loaded file's with --verbose), or Dagster's own console log at the
+    level asked for."""
+    if args.log_level:
+        return {"console": {"config": {"log_level": args.log_level}}}
+    from dagster_project.progress import quiet_expected_no_results
+
+    quiet_expected_no_results()
+    return {"progress": {"config": {"verbose": args.verbose}}}
+
+
+def _history_line(home: Path | None, run_id: str) -> str:
+    """Where this run's history is: the Dagster instance `make dev` shows (instance.py)."""
+    if home is None:
+        return f"         history      none kept (run {run_id[:8]}: --ephemeral or no DAGSTER_HOME)"
+    return f"         history      run {run_id[:8]} in DAGSTER_HOME={home} (UI: make dev)"
 
 
 def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
@@ -295,8 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the whole pipeline (load, dbt build, checks)")
     run.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
                      help="show Dagster's own console log at this level instead of progress lines")
+    run.add_argument("--verbose", action="store_true",
+                     help="print a line per loaded file (rows read, accepted, rejected)")
     run.add_argument("--ephemeral", action="store_true",
-                     help="keep no Dagster run history even when DAGSTER_HOME is set")
+                     help="keep no Dagster run history (by default the run, its "
+                          "materializations and checks go to DAGSTER_HOME, else the project's "
+                          ".dagster_home, which `make dev` shows)")
     run.add_argument("--reload-rejected", action="store_true",
                      help="read again every file with rejected rows (after a fix of a setting "
                           "or a cdp_format.yml): CDP_RELOAD_REJECTED=true for this run")

@@ -8,6 +8,7 @@ import gzip
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -79,11 +80,26 @@ def run_in_process(landing: Path, warehouse: Path, **settings: str):
     return result
 
 
+# The Dagster instance of the `cdp` commands the tests run: one per test process, in its temp
+# folder. Without DAGSTER_HOME `cdp run` would keep its history in the project's .dagster_home
+# (instance.py), which is the developer's, not the tests'.
+TEST_DAGSTER_HOME: Path | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_dagster_home(tmp_path_factory) -> Path:
+    global TEST_DAGSTER_HOME
+    TEST_DAGSTER_HOME = tmp_path_factory.mktemp("dagster_home")
+    return TEST_DAGSTER_HOME
+
+
 def run_cdp(*args: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run the `cdp` console script with only the given CDP_* settings."""
+    """Run the `cdp` console script with only the given CDP_* settings, its Dagster history in
+    the tests' DAGSTER_HOME unless `env` names another."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "DAGSTER_HOME"))}
-    return subprocess.run([CDP, *args], env={**clean, **env}, capture_output=True, text=True,
-                          timeout=timeout, cwd=PROJECT_ROOT)
+    home = TEST_DAGSTER_HOME or Path(tempfile.mkdtemp(prefix="cdp-test-dagster-home-"))
+    return subprocess.run([CDP, *args], env={**clean, "DAGSTER_HOME": str(home), **env},
+                          capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT)
 
 
 @pytest.fixture(scope="session")

@@ -184,7 +184,7 @@ def test_page_keeps_rendering_while_the_pipeline_writes(page_copy, tmp_path):
         wait_rendered(tab)
         before = tab.get_by_text("Last refreshed").first.inner_text()
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CDP_")}
-        run = subprocess.Popen([str(Path(sys.executable).with_name("cdp")), "run"],
+        run = subprocess.Popen([str(Path(sys.executable).with_name("cdp")), "run", "--ephemeral"],
                                env={**clean, **env}, cwd=PROJECT_ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:

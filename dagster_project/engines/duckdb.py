@@ -63,10 +63,22 @@ def open_warehouse(context: StepContext, settings: Settings) -> duckdb.DuckDBPyC
             raise
         import dagster as dg  # only steps retry; the Spark loader's child never gets here
 
+        if context.retry_number >= MAX_RETRIES:  # the last retry found it locked too: give up
+            raise dg.Failure(f"warehouse {settings.warehouse_path} is still locked by another "
+                             f"process after {MAX_RETRIES} retries ({_waits()}); close the "
+                             f"other DuckDB client or wait for the other run, then run again"
+                             ) from exc
         delay = backoff_seconds(context.retry_number)
         context.log.warning(f"warehouse {settings.warehouse_path} is locked by another process; "
                             f"retry {context.retry_number + 1} of {MAX_RETRIES} in {delay:.0f} s")
         raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=delay) from exc
+
+
+def _waits() -> str:
+    """E.g. "waited 2, 4 and 8 s"."""
+    waits = [f"{backoff_seconds(n):g}" for n in range(MAX_RETRIES)]
+    return f"waited {', '.join(waits[:-1])} and {waits[-1]} s" if len(waits) > 1 else \
+        f"waited {waits[0]} s"
 
 
 class DuckDBEngine:
@@ -80,10 +92,11 @@ class DuckDBEngine:
         """One writing connection loads `source` and counts its tables (`batch` is not used:
         each raw step writes in turn, as the file admits one writer)."""
         from dagster_project.ingestion.load import load_source
+        from dagster_project.progress import file_lines
 
         with self.state(settings, context) as con:
             report = load_source(con, source, settings,
-                                 progress=context.log.info if context else None)
+                                 progress=file_lines(context) if context else None)
             read_totals(con, source, report)
         return report
 

@@ -43,7 +43,9 @@ class SparkEngine:
         step of a run loads every source of `batch` (the run's raw steps) in the same JVM and
         leaves their reports for their own steps, which then return at once: one JVM start per
         run instead of one per source."""
-        progress = context.log.info if context else None
+        from dagster_project.progress import file_lines
+
+        progress = file_lines(context) if context else None
         report = (self._load_in_run(source, settings, context.run_id, batch, progress)
                   if context else self.load_many([source], settings, progress)[0])
         with self.reader(settings) as con:

@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.sources import Source
+from dagster_project.progress import STEP_SUMMARY
 from dagster_project.settings_resource import SettingsResource
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
@@ -48,7 +49,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                                            batch=_raw_sources_of_run(context))
         for note in report.notes:
             context.log.warning(note)
-        context.log.info(report.summary())
+        context.log.info(report.summary(), extra={STEP_SUMMARY: True})  # ends its line
         reconciled = report.rows_read == report.rows_accepted + report.rows_rejected
         yield dg.MaterializeResult(metadata={
             "files_seen": report.files_seen,

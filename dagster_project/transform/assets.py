@@ -17,6 +17,7 @@ from dagster_dbt import (
 from dagster_project.compat import CdpDbtCliResource
 from dagster_project.engines.resource import EngineResource
 from dagster_project.memory import dbt_memory_limit, release_memory
+from dagster_project.progress import NOTHING_TO_BUILD
 from dagster_project.settings import Settings
 from dagster_project.settings_resource import SettingsResource
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
@@ -116,8 +117,7 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     finally:
         con.close()
     if fingerprint and not config.full_refresh and previous and previous[0] == fingerprint:
-        context.log.info(f"  dbt build skipped: no new data and no change to the dbt project or "
-                         f"settings since the build of {previous[1]:%Y-%m-%d %H:%M} UTC")
+        yield from _unchanged_since(context, previous[1], previous[2])
         return
     release_memory()  # what the loaders and quality checks freed goes back before dbt starts
     # The settings reach dbt in its own process's environment (absolute paths: dbt runs inside
@@ -143,7 +143,25 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     prune_run_targets(invocation.target_path)
     if fingerprint:
         with chosen.state(settings) as con:  # no retry: the models are built already
-            record_build(con, fingerprint, config.full_refresh)
+            record_build(con, fingerprint, config.full_refresh, context.run_id)
+
+
+def _unchanged_since(context: dg.AssetExecutionContext, built_at, run_id: str | None):
+    """A skipped build still says the models are current: one materialization per model and
+    seed, "unchanged since run X", so the marts' freshness (which reads the last
+    materialization) stays known and fresh, and the UI shows why nothing was rebuilt. No
+    output is yielded, so the steps downstream (GX suites, the snapshot) skip: their inputs did
+    not change. The dbt tests have no new result: the last build's results stand."""
+    since = f"the build of {built_at:%Y-%m-%d %H:%M} UTC" + (f" (run {run_id})" if run_id else "")
+    context.log.info(f"dbt build skipped: no new data and no change to the dbt project or "
+                     f"settings since {since}", extra={NOTHING_TO_BUILD: True})
+    for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+        yield dg.AssetMaterialization(
+            asset_key=key, description=f"unchanged since {since}: dbt build skipped",
+            metadata={"dbt_build": "skipped (no new data, no change to the dbt project or "
+                                   "settings)",
+                      "unchanged_since_run": run_id or "unknown",
+                      "unchanged_since": f"{built_at:%Y-%m-%d %H:%M:%S} UTC"})
 
 
 def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None:

@@ -3,7 +3,8 @@
 The inputs of a build are the loaded files (the ledger: source, file, SHA-256), the dbt project's
 own files and the settings dbt reads (time zones, as-of date). Their fingerprint is recorded in
 `ingest.dbt_builds` after each successful full build; a run whose fingerprint matches the last one
-has nothing to rebuild, so the marts (and their checks) stay as they are.
+has nothing to rebuild, so the marts (and their checks) stay as they are. Each build records the
+Dagster run that made it, which a skipped build names ("unchanged since run X").
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from dagster_project.settings import Settings
 from dagster_project.transform.project import dbt_source_files
 
 BUILDS_DDL = """create table if not exists ingest.dbt_builds (
-    fingerprint varchar not null, finished_at timestamp not null, full_refresh boolean not null)"""
+    fingerprint varchar not null, finished_at timestamp not null, full_refresh boolean not null,
+    run_id varchar);
+-- warehouses made before builds recorded their run
+alter table ingest.dbt_builds add column if not exists run_id varchar"""
 
 
 def inputs_fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
@@ -32,14 +36,15 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> st
     return digest.hexdigest()
 
 
-def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, object] | None:
-    """(fingerprint, finished_at) of the last successful full build, if any."""
+def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, object, str | None] | None:
+    """(fingerprint, finished_at, run id) of the last successful full build, if any."""
     con.execute(BUILDS_DDL)
-    return con.execute("select fingerprint, finished_at from ingest.dbt_builds "
+    return con.execute("select fingerprint, finished_at, run_id from ingest.dbt_builds "
                        "order by finished_at desc limit 1").fetchone()
 
 
-def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh: bool) -> None:
+def record_build(con: duckdb.DuckDBPyConnection, fingerprint: str, full_refresh: bool,
+                 run_id: str | None = None) -> None:
     con.execute(BUILDS_DDL)
-    con.execute("insert into ingest.dbt_builds values (?, now()::timestamp, ?)",
-                [fingerprint, full_refresh])
+    con.execute("insert into ingest.dbt_builds (fingerprint, finished_at, full_refresh, run_id) "
+                "values (?, now()::timestamp, ?, ?)", [fingerprint, full_refresh, run_id])
