@@ -52,12 +52,12 @@ sample: setup
 	  $(BIN)/cdp generate --out $(LANDING) --customers $(SAMPLE_CUSTOMERS) --seed 42; \
 	else echo "landing zone $(LANDING) is not empty: using it as it is"; fi
 
-# The Dagster UI and daemon (schedules, sensors, freshness) on DAGSTER_PORT, history kept in
-# DAGSTER_HOME (default .dagster_home; deploy/dagster.yaml is copied there when it has none).
+# The Dagster UI and daemon (schedules, sensors, freshness) on DAGSTER_PORT, on the instance
+# `cdp run` records its runs in (dagster_project/instance.py): DAGSTER_HOME, default
+# .dagster_home, given deploy/dagster.yaml when it has none.
 DAGSTER_PORT ?= 3000
 dev: setup manifest
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} && mkdir -p $$DAGSTER_HOME && \
-	  { test -f $$DAGSTER_HOME/dagster.yaml || cp deploy/dagster.yaml $$DAGSTER_HOME/; } && \
+	DAGSTER_HOME=$$($(BIN)/python -m dagster_project.instance) && \
 	  DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m dagster_project.definitions -p $(DAGSTER_PORT)
 
 # ruff for the Python, SQLFluff for the dbt models (dbt/.sqlfluff).

@@ -13,6 +13,9 @@ Hooks (package: name, why):
   pandas engine keeps every validated frame otherwise (0.65 GB at 200k-row samples).
 - dagster: the `dagster_meta` attribute of the log records Dagster hands to a logger
   (`dagster_log_meta`): the event and step of a record, for `cdp run`'s one-line progress.
+- dagster: the logger `dagster._core.execution.plan.active` and the wording of its warning
+  "Blocking asset check ... emitted no result in step S" (`DAGSTER_PLAN_LOGGER`,
+  `NO_RESULT_WARNING`): `cdp run` drops that warning for a step that ran nothing (progress.py).
 - pyspark: `SparkContext._jvm` (`hadoop_uri`): Hadoop's spelling of a file's URI, which is how
   Spark names the file a row came from (`_metadata.file_path`).
 """
@@ -25,6 +28,12 @@ from typing import Any
 
 # The attribute dagster._core.log_manager (LOG_RECORD_METADATA_ATTR) sets on its log records.
 DAGSTER_LOG_META = "dagster_meta"
+
+
+# The Python logger (not Dagster's event log) on which dagster's execution plan warns that a
+# blocking check "emitted no result in step 'S'", naming the step in these words.
+DAGSTER_PLAN_LOGGER = "dagster._core.execution.plan.active"
+NO_RESULT_WARNING = r"emitted no result in step '([^']+)'"
 
 
 def dagster_log_meta(record: Any) -> dict:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from dagster_project.compat import dagster_log_meta
+from dagster_project.compat import DAGSTER_PLAN_LOGGER, NO_RESULT_WARNING, dagster_log_meta
 
 # Marks, set as `extra={MARK: True}` on a step's log call.
 FILE_LINE = "cdp_file_line"  # one loaded file (printed with --verbose; counted on a terminal)
@@ -126,7 +126,7 @@ def progress_logger(init_context) -> logging.Logger:
 # Steps that ran nothing in this process (skipped, or a dbt build with nothing new): Dagster's
 # warning that their blocking checks "emitted no result" is expected for them, so not printed.
 QUIET_STEPS: set[str] = set()
-_NO_RESULT = re.compile(r"emitted no result in step '([^']+)'")
+_NO_RESULT = re.compile(NO_RESULT_WARNING)
 
 
 class _ExpectedNoResult(logging.Filter):
@@ -140,6 +140,6 @@ class _ExpectedNoResult(logging.Filter):
 
 def quiet_expected_no_results() -> None:
     """Install the filter on the logger that prints that warning (dagster's execution plan)."""
-    logger = logging.getLogger("dagster._core.execution.plan.active")
+    logger = logging.getLogger(DAGSTER_PLAN_LOGGER)
     if not any(isinstance(f, _ExpectedNoResult) for f in logger.filters):
         logger.addFilter(_ExpectedNoResult())

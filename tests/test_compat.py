@@ -82,3 +82,22 @@ def test_pyspark_still_exposes_the_jvm_gateway():
 
     assert hasattr(SparkContext, "_jvm"), _hook_gone(
         "pyspark", "SparkContext._jvm", "Hadoop's spelling of a file's URI")
+
+
+def test_dagster_still_warns_of_a_missing_check_result_in_the_hooked_words():
+    import re
+    import sys
+
+    import dagster._core.execution.plan.active  # noqa: F401  the module whose logger it is
+
+    module = sys.modules[compat.DAGSTER_PLAN_LOGGER]
+    source = inspect.getsource(module)
+    assert "logging.getLogger(__name__)" in source and "emitted no result" in source, _hook_gone(
+        "dagster", f"the 'emitted no result' warning of {compat.DAGSTER_PLAN_LOGGER}",
+        "cdp run drops it for steps that ran nothing")
+    sample = ("Blocking asset check 'marts/x:t' emitted no result in step 'cdp_dbt_models'; "
+              "downstream step 'y' will proceed without gating on it.")
+    assert re.search(compat.NO_RESULT_WARNING, sample).group(1) == "cdp_dbt_models"
+    assert "in step {source_handle.step_key!r}" in source, _hook_gone(
+        "dagster", "the step named in the 'emitted no result' warning",
+        "cdp run drops it for steps that ran nothing")

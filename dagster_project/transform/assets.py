@@ -100,15 +100,19 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
 
         The engine (CDP_ENGINE) gives the dbt target and the connection that keeps the build
         state (DuckDB: the warehouse; Spark: a small DuckDB file beside its tables)."""
-        yield from _dbt_build(context, dbt, config, engine, settings.get())
+        yield from _dbt_build(context, dbt, config, engine, settings.get(), every_model)
 
+    # What a whole build makes; a run's `context.assets_def` is cut down to its selection.
+    every_model = frozenset(cdp_dbt_models.keys)
     return cdp_dbt_models
 
 
 def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig,
-               engine: EngineResource, settings: Settings):
+               engine: EngineResource, settings: Settings, every_model: frozenset):
     chosen = engine.get(settings)
-    whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    # Only a whole build may be skipped: a selection (`cdp run --select nps_monthly`) is a
+    # request to rebuild those models now, new data or not.
+    whole_project = set(context.selected_asset_keys) >= every_model
     # DuckDB: waits (retries) while another process locks the warehouse.
     con = chosen.state(settings, context)
     try:
