@@ -188,3 +188,31 @@ def test_cdp_run_console_and_one_history(tmp_path):
         runs = [r.dagster_run for r in kept.get_run_records()]
     assert [r.run_id for r in runs][:3] == [rebuilt, skipped, built]
     assert len(runs) == 4 and all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+
+
+# --- the schedule commands of docs/operations.md ----------------------------------------------
+
+
+def _schedule_block() -> str:
+    text = (PROJECT_ROOT / "docs" / "operations.md").read_text()
+    section = text[text.index("## Schedule"):]
+    return section[section.index("```sh\n") + 6:section.index("\n```", section.index("```sh"))]
+
+
+@pytest.mark.slow
+def test_the_schedule_commands_of_the_operators_guide_work_as_written(tmp_path):
+    block = _schedule_block()
+    assert "schedule start cdp_daily_schedule" in block and "sensor start" in block
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "DAGSTER_HOME"))}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=PROJECT_ROOT,
+                          env={**env, "DAGSTER_HOME": str(tmp_path), "CDP_SCHEDULE_HOUR": "7"},
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Started schedule cdp_daily_schedule" in done.stdout
+    assert "Started sensor landing_zone_sensor" in done.stdout
+    assert "Schedule: cdp_daily_schedule [RUNNING]" in done.stdout
+    assert "Cron Schedule: 0 7 * * *" in done.stdout
+    with dg.DagsterInstance.from_config(str(tmp_path)) as kept:  # the state is in that home
+        running = {state.name for state in kept.all_instigator_state()
+                   if state.status.value == "RUNNING"}
+    assert {"cdp_daily_schedule", "landing_zone_sensor"} <= running
