@@ -2,8 +2,9 @@
 
 Per source: rows in raw, rejected rows in quarantine, files in the ledger and the last load,
 and the formats that governed its files (`contract`, or the cdp_format.yml that mapped them);
-then the marts' row counts, the last `cdp run`, the last failure record and, when DAGSTER_HOME
-is set, the last run the Dagster instance knows; last, what in the landing zone no source reads.
+then the marts' row counts, the last `cdp run`, the last failure record and the last run the
+Dagster instance knows (DAGSTER_HOME, else the project's .dagster_home: instance.py); last, what
+in the landing zone no source reads.
 Rejected rows count the files still in the landing zone; those of files moved or removed since
 are named apart, as no longer current.
 """
@@ -11,7 +12,6 @@ are named apart, as no longer current.
 from __future__ import annotations
 
 import json
-import os
 
 import duckdb
 
@@ -92,12 +92,14 @@ def _warehouse_lines(con, settings: Settings) -> list[str]:
 
 
 def _dagster_line() -> str | None:
-    home = os.environ.get("DAGSTER_HOME")
-    if not home or not os.path.isdir(home):
+    from dagster_project.instance import dagster_home
+
+    home = dagster_home()  # where `cdp run` keeps its history (or make dev's daemon its runs)
+    if home is None or not home.is_dir():
         return None
     import dagster as dg
 
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
         records = instance.get_run_records(limit=1)
     if not records:
         return f"last Dagster run: none in {home}"
