@@ -20,6 +20,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from dagster_project.compat import DAGSTER_PLAN_LOGGER, NO_RESULT_WARNING, dagster_log_meta
+from dagster_project.ingestion.load import planned_files
 
 # Marks, set as `extra={MARK: True}` on a step's log call.
 FILE_LINE = "cdp_file_line"  # one loaded file (printed with --verbose; counted on a terminal)
@@ -32,6 +33,17 @@ _SHOWN = {"STEP_START", "STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED", "ASSET_C
 def file_lines(context) -> Callable[[str], None]:
     """The loaders' per-file progress callback for a step: each line marked FILE_LINE."""
     return lambda line: context.log.info(line, extra={FILE_LINE: True})
+
+
+BAR_WIDTH = 30
+
+
+def files_bar(done: int, planned: int | None) -> str:
+    """E.g. `[#########.....................] 41/125 files`; a count while the total is unknown."""
+    if not planned:
+        return f"{done:,} file(s) loaded"
+    filled = BAR_WIDTH * min(done, planned) // planned
+    return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done:,}/{planned:,} files"
 
 
 def _say(line: str, end: str = "\n") -> None:
@@ -49,7 +61,8 @@ class _ProgressHandler(logging.Handler):
         self.verbose = verbose
         self.live = live  # update a line in place (a terminal)
         self.started: dict[str, float] = {}
-        self.files: dict[str, int] = {}
+        self.files: dict[str, int] = {}  # files loaded so far, per step
+        self.planned: dict[str, int] = {}  # files the step's loader announced (plan_line)
         self.summary: dict[str, str] = {}
         self.open_line = False  # a live line is on screen without its newline
 
@@ -95,11 +108,16 @@ class _ProgressHandler(logging.Handler):
         """A message a step logged itself."""
         text = meta.get("orig_message", record.getMessage())
         if getattr(record, FILE_LINE, False):
-            self.files[step] = self.files.get(step, 0) + 1
+            planned = planned_files(text)
+            if planned is not None:
+                self.planned[step] = planned
+            else:
+                self.files[step] = self.files.get(step, 0) + 1
             if self.verbose:
                 self._print(text)
             else:
-                self._live(f"- {step} ... {self.files[step]:,} file(s) loaded")
+                bar = files_bar(self.files.get(step, 0), self.planned.get(step))
+                self._live(f"- {step} ... {bar}")
         elif getattr(record, STEP_SUMMARY, False) or getattr(record, NOTHING_TO_BUILD, False):
             if getattr(record, NOTHING_TO_BUILD, False):
                 QUIET_STEPS.add(step)

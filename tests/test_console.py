@@ -16,6 +16,7 @@ from conftest import EXAMPLE_LANDING, run_cdp, write
 
 from dagster_project import instance, progress
 from dagster_project.compat import DAGSTER_PLAN_LOGGER
+from dagster_project.ingestion.load import plan_line, planned_files
 from dagster_project.settings import PROJECT_ROOT
 
 # --- where the history is kept (instance.py) -----------------------------------------------------
@@ -45,6 +46,20 @@ def test_make_dev_and_cdp_run_prepare_the_same_home(tmp_path):
     assert done.stdout.strip() == str(tmp_path / "h")
     assert (tmp_path / "h" / "dagster.yaml").exists()
     assert "python -m dagster_project.instance" in (PROJECT_ROOT / "Makefile").read_text()
+
+
+# --- the live line of a raw step on a terminal ---------------------------------------------------
+
+
+def test_a_raw_steps_live_line_is_a_bar_of_the_files_its_loader_announced():
+    announced = plan_line("web_events", 1250)
+    assert announced == "  web_events: 1,250 new or changed file(s) to load"
+    assert planned_files(announced) == 1250
+    assert planned_files("  web_events: web/events/a.jsonl: read 3, accepted 3, rejected 0") is None
+    assert progress.files_bar(0, 1250) == f"[{'.' * 30}] 0/1,250 files"
+    assert progress.files_bar(625, 1250) == f"[{'#' * 15}{'.' * 15}] 625/1,250 files"
+    assert progress.files_bar(1250, 1250) == f"[{'#' * 30}] 1,250/1,250 files"
+    assert progress.files_bar(7, None) == "7 file(s) loaded"  # no announcement (yet)
 
 
 # --- the warning Dagster prints for a check with no result ---------------------------------------
@@ -157,6 +172,8 @@ def test_cdp_run_console_and_one_history(tmp_path):
     assert "  crm_orders: crm/orders/orders_full.csv: read 36, accepted 36, rejected 0" in (
         full.stdout)
     assert "contacts_2025-06-01.csv: read" not in full.stdout  # loaded by run 1, unchanged
+    assert "  web_events: 125 new or changed file(s) to load" in full.stdout
+    assert "files\r" not in full.stdout and "\033[K" not in full.stdout  # no live line: a pipe
     built = _last_run_id(warehouse)
     assert f"history      run {built[:8]} in DAGSTER_HOME={home}" in full.stdout
 

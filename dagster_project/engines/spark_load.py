@@ -43,6 +43,7 @@ from dagster_project.ingestion.load import (
     LoadReport,
     PendingFile,
     files_to_load,
+    plan_line,
     validity_rules,
 )
 from dagster_project.ingestion.readers import copy_with_lf, csv_header, unique_header_names
@@ -243,6 +244,8 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                     r.asDict().get("rules")) for rel, r in ledger.items()},
         report, validity_rules(settings), settings.reload_rejected)
     todo: dict[str, PendingFile] = {item.rel: item for item in to_load}
+    if todo:
+        progress(plan_line(source.name, len(todo)))
     touched: dict[str, dict] = {
         item.rel: {**ledger[item.rel].asDict(), "size_bytes": item.size, "modified_at": item.mtime}
         for item in refreshed}

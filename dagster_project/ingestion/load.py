@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -59,6 +60,21 @@ class FileResult:
         return (f"  {source}: {self.file}: read {self.rows_read:,}, accepted "
                 f"{self.rows_accepted:,}, rejected {self.rows_rejected:,}"
                 + (f" ({self.error})" if self.error else ""))
+
+
+def plan_line(source: str, files: int) -> str:
+    """The line both loaders print before they load a source's new or changed files, so that a
+    console can show how many of them are loaded (progress.py reads it with `planned_files`)."""
+    return f"  {source}: {files:,} new or changed file(s) to load"
+
+
+_PLAN_LINE = re.compile(r"^  \S+: ([\d,]+) new or changed file\(s\) to load$")
+
+
+def planned_files(line: str) -> int | None:
+    """The number of files a `plan_line` announces; None for any other line."""
+    found = _PLAN_LINE.match(line)
+    return int(found.group(1).replace(",", "")) if found else None
 
 
 @dataclass
@@ -201,6 +217,8 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
         con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
                     "where source = ? and file = ?", [item.size, item.mtime, source.name, item.rel])
     pending = {item.path: item for item in to_load}
+    if progress and to_load:
+        progress(plan_line(source.name, len(to_load)))
     # A scan reads files of one format; a file rejected whole is not read at all.
     by_format: dict[tuple, list[PendingFile]] = {}
     for item in to_load:
