@@ -163,14 +163,14 @@ def test_cdp_run_console_and_one_history(tmp_path):
     assert ("- raw__crm_contacts done in" in loaded.stdout
             and ": 2 file(s) loaded, 0 unchanged; rows read 32 = accepted 32 + rejected 0"
             in loaded.stdout), loaded.stdout
-    assert "contacts_2025-06-01.csv: read" not in loaded.stdout
-    assert "- raw__crm_contacts ..." not in loaded.stdout  # not a terminal: no start line
+    assert "contacts_2025-06-01.csv: read" not in loaded.stdout, loaded.stdout
+    assert "- raw__crm_contacts ..." not in loaded.stdout, loaded.stdout  # a pipe: no start line
 
     # 2. The whole run with --verbose: a line per loaded file.
     full = run_cdp("run", "--verbose", env=env)
     assert full.returncode == 0, full.stdout + full.stderr
     assert "  crm_orders: crm/orders/orders_full.csv: read 36, accepted 36, rejected 0" in (
-        full.stdout)
+        full.stdout), full.stdout
     assert "contacts_2025-06-01.csv: read" not in full.stdout  # loaded by run 1, unchanged
     assert "  web_events: 125 new or changed file(s) to load" in full.stdout
     assert "files\r" not in full.stdout and "\033[K" not in full.stdout  # no live line: a pipe
@@ -181,10 +181,10 @@ def test_cdp_run_console_and_one_history(tmp_path):
     again = run_cdp("run", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     console = again.stdout + again.stderr
-    assert "dbt build skipped" in console
-    assert "emitted no result" not in console
-    assert "retry" not in console
-    assert " file(s) loaded, " in console and ": read " not in console
+    assert "dbt build skipped" in console, console
+    assert "emitted no result" not in console, console
+    assert "retry" not in console, console
+    assert " file(s) loaded, " in console and ": read " not in console, console
     skipped = _last_run_id(warehouse)
     marts = {k: v for k, v in _materializations(home, skipped).items() if k.startswith("marts/")}
     assert "marts/nps_monthly" in marts and len(marts) >= 10, sorted(marts)
@@ -193,7 +193,7 @@ def test_cdp_run_console_and_one_history(tmp_path):
     # 4. A model asked for by name is rebuilt though nothing is new.
     chosen = run_cdp("run", "--select", "nps_monthly", env=env)
     assert chosen.returncode == 0, chosen.stdout + chosen.stderr
-    assert "dbt build skipped" not in chosen.stdout
+    assert "dbt build skipped" not in chosen.stdout, chosen.stdout
     rebuilt = _last_run_id(warehouse)
     materialized = _materializations(home, rebuilt)
     assert set(materialized) == {"marts/nps_monthly"}
