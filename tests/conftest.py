@@ -80,9 +80,11 @@ def run_in_process(landing: Path, warehouse: Path, **settings: str):
     return result
 
 
-# The Dagster instance of the `cdp` commands the tests run: one per test process, in its temp
-# folder. Without DAGSTER_HOME `cdp run` would keep its history in the project's .dagster_home
-# (instance.py), which is the developer's, not the tests'.
+# Without DAGSTER_HOME `cdp run` keeps its history in the project's .dagster_home
+# (instance.py), which is the developer's, not the tests'. So a test's `cdp run` keeps none
+# (--ephemeral, as fast as before runs were kept) unless the test passes a DAGSTER_HOME of its
+# own (tests/test_console.py), and every `cdp` command sees a DAGSTER_HOME in the test's temp
+# folder, never the project's.
 TEST_DAGSTER_HOME: Path | None = None
 
 
@@ -94,9 +96,11 @@ def test_dagster_home(tmp_path_factory) -> Path:
 
 
 def run_cdp(*args: str, env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run the `cdp` console script with only the given CDP_* settings, its Dagster history in
-    the tests' DAGSTER_HOME unless `env` names another."""
+    """Run the `cdp` console script with only the given CDP_* settings; `cdp run` keeps its
+    Dagster history only when `env` names a DAGSTER_HOME."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CDP_", "DAGSTER_HOME"))}
+    if args[:1] == ("run",) and "DAGSTER_HOME" not in env:
+        args = ("run", "--ephemeral", *args[1:])
     home = TEST_DAGSTER_HOME or Path(tempfile.mkdtemp(prefix="cdp-test-dagster-home-"))
     return subprocess.run([CDP, *args], env={**clean, "DAGSTER_HOME": str(home), **env},
                           capture_output=True, text=True, timeout=timeout, cwd=PROJECT_ROOT)
