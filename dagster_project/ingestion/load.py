@@ -35,7 +35,8 @@ from typing import NamedTuple
 import duckdb
 
 from dagster_project.ingestion.exports import formats_for
-from dagster_project.ingestion.exports.detect import Detected, detect
+from dagster_project.ingestion.exports.base import Fields
+from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, detect
 from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
@@ -233,16 +234,30 @@ def files_to_load(landing_dir: Path, source: Source,
 
 def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> str | None:
     """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, it
-    matches no format, or its yml maps a CSV column its header lacks (both engines reject such
-    a file as one row)."""
+    matches no format, its yml maps a CSV column its header lacks (a vendor format's aliases
+    count: a Qualtrics ImportId), or its format cannot read it with what the yml says
+    (`ExportFormat.file_problem`: a survey export whose yml names no score question). Both
+    engines reject such a file as one row."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
     if detected.problem:
         return detected.problem
-    if fmt.columns and path.name.lower().removesuffix(".gz").endswith(".csv"):
-        header = unique_header_names(csv_header(path)[0])
-        return mapping_problem(fmt.columns, header, rel, fmt.yml or "")
-    return None
+    export = detected.export
+    csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
+    if not csv_file:
+        return (export.file_problem(Fields("json"), fmt, rel) if export and export.file_problem
+                else None)
+    header = unique_header_names(csv_header(path)[0])
+    if export is None:
+        return (mapping_problem(fmt.columns, header, rel, fmt.yml or "") if fmt.columns
+                else None)
+    # A vendor export: a mapped name may be an alias of a header column (a Qualtrics ImportId).
+    fields = export.csv_fields(header, csv_first_rows(path, 4))
+    if fmt.columns:
+        problem = mapping_problem(fmt.columns, header, rel, fmt.yml or "", found=fields.has)
+        if problem:
+            return problem
+    return export.file_problem(fields, fmt, rel) if export.file_problem else None
 
 
 def _vanished(report: LoadReport, rel: str) -> None:

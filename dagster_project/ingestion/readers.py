@@ -326,12 +326,17 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         texts, labels, absent = csv_columns(source.columns, header, mapping=rules.columns,
                                             constants=rules.constants)
         extra_header_rows = 0
-    else:
-        texts, labels, absent = export.texts(source.columns, Fields("csv", header),
-                                             rules.columns, rules.constants)
-        extra_header_rows = export.extra_header_rows(csv_first_rows(paths[0], 4))
+    format_reasons: list[str] = []
+    if export is not None:
+        first_rows = csv_first_rows(paths[0], 4)
+        fields = export.csv_fields(header, first_rows)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
+        if export.row_reasons is not None:
+            format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = [sql_string(absent)] if absent else []
+    missing = ([sql_string(absent)] if absent else []) + format_reasons
     raw_sql = csv_row_sql([quote_ident(h) for h in header])
     _start_read(con)
     read = f"""
@@ -404,6 +409,8 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
     fields = Fields("json")
     texts, labels, absent = _json_texts(source, fields, rules)
+    format_reasons = (rules.export.row_reasons(fields)
+                      if rules.export is not None and rules.export.row_reasons else [])
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
     records = _records_sql(_lines_sql(con, paths, rules), rules.export)
@@ -417,7 +424,8 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
               from ({records}))"""
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
-    _check(con, source, texts, parsed, [shape] + ([sql_string(absent)] if absent else []),
+    _check(con, source, texts, parsed,
+           [shape] + ([sql_string(absent)] if absent else []) + format_reasons,
            "line", blank, rules, labels)
     _reader_rejects(con, jsonl=True, line_offset=0)
     _rows_view(con, source)
