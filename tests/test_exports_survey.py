@@ -190,3 +190,215 @@ def test_qualtrics_header_rows_and_aliases_come_from_the_first_rows():
     assert qualtrics.header_rows(legacy) == 2
     assert qualtrics.header_aliases(legacy) == {
         "ResponseID": "V1", "EndDate": "V9", "Colour?": "Q1"}
+
+
+# --- SurveyMonkey --------------------------------------------------------------------------
+
+SURVEYMONKEY = (
+    '\ufeffRespondent ID,Collector ID,Start Date,End Date,IP Address,Email Address,First Name,'
+    'Last Name,Custom Data 1,"How likely is it that you would recommend Acme to a friend or '
+    'colleague?","Which features do you use?",,,"How satisfied were you with your order?",'
+    '"What&apos;s one thing we could do better?"\r\n'
+    ',,,,,,,,,Response,Reports,Dashboards,Other (please specify),Response,'
+    'Open-Ended Response\r\n'
+    # a label answer, a comment with a comma, a quote and a line break
+    '114369815452,405123456,02/03/2021 10:15:02 AM,02/03/2021 10:17:45 AM,192.0.2.10,'
+    'ann@x.com,Ann,Le,C1,10 - Extremely likely,Reports,,,Very satisfied,'
+    '"Faster delivery, ""please""\nand cheaper"\r\n'
+    # 24-hour time past midnight UTC, numeric answers
+    '114369815453,405123456,12/31/2021 11:50:00 PM,12/31/2021 11:59:59 PM,192.0.2.11,'
+    'bob@x.com,Bob,Ng,C2,7,,Dashboards,an API,2,\r\n'
+    # an ISO date: not SurveyMonkey's
+    '114369815454,405123456,2021-02-03 10:15:02,2021-02-03 10:17:45,192.0.2.12,,,,,9,,,,,\r\n'
+    # a score in words
+    '114369815455,405123456,02/04/2021 09:00:00 AM,02/04/2021 09:01:00 AM,192.0.2.13,,,,,ten,'
+    ',,,,\r\n')
+
+SURVEYMONKEY_YML = """\
+timezone: America/New_York
+columns:
+  nps_score: How likely is it that you would recommend Acme to a friend or colleague?
+  csat_score: How satisfied were you with your order? | Response
+  comment: What's one thing we could do better? | Open-Ended Response
+  contact_id: Custom Data 1
+constants: {touchpoint: post_purchase, survey_type: transactional}
+"""
+
+
+def test_a_surveymonkey_export_with_two_header_rows_us_dates_and_labels(settings):
+    write(settings.landing_dir, "survey/responses/surveymonkey/cdp_format.yml",
+          SURVEYMONKEY_YML)
+    path = "survey/responses/surveymonkey/Data_All_210205.csv"
+    write(settings.landing_dir, path, SURVEYMONKEY)
+    write(settings.landing_dir, "survey/responses/unmapped/Data_All_210205.csv", SURVEYMONKEY)
+    report = load(settings, "survey_responses")
+    assert counts(report) == {path: (4, 2, 2),
+                              "survey/responses/unmapped/Data_All_210205.csv": (1, 0, 1)}
+    # New York: EST (-05:00) in February and December; row 1 is the second header row.
+    assert rows(settings, path) == [
+        ("114369815452", None, "transactional", "post_purchase", datetime(2021, 2, 3, 15, 17, 45),
+         "ann@x.com", "C1", None, None, 10, 5, 'Faster delivery, "please"\nand cheaper', 2),
+        ("114369815453", None, "transactional", "post_purchase", datetime(2022, 1, 1, 4, 59, 59),
+         "bob@x.com", "C2", None, None, 7, 2, None, 3)]
+    assert rejected(settings, path) == [
+        (4, "End Date '2021-02-03 10:17:45' is not a SurveyMonkey date (MM/DD/YYYY hh:mm:ss "
+            "AM/PM)"),
+        (5, "How likely is it that you would recommend Acme to a friend or colleague? "
+            "(nps_score) 'ten' is not an integer")]
+    [(_, reason)] = rejected(settings, "survey/responses/unmapped/Data_All_210205.csv")
+    assert reason.endswith(
+        "its other columns: 'How likely is it that you would recommend Acme to a friend or "
+        "colleague?', 'Which features do you use?', 'Which features do you use? | Dashboards', "
+        "'Which features do you use? | Other (please specify)', 'How satisfied were you with "
+        "your order?', 'What&apos;s one thing we could do better?'. The file is rejected whole")
+    assert ledger(settings)[path].startswith("surveymonkey:survey/responses/surveymonkey/")
+    assert_reload_loads_nothing(settings)
+
+
+def test_surveymonkey_names_every_column_from_both_header_rows():
+    first_rows = [["Respondent ID", "Q?", "Pick", "", "", "Pick", ""],
+                  ["", "Response", "A", "B", "Other (please specify)", "A", "B"]]
+    assert surveymonkey.header_rows(first_rows) == 2
+    assert surveymonkey.header_aliases(first_rows) == {
+        "Q? | Response": "Q?", "Pick | A": "Pick", "Pick | B": "column_4",
+        "Pick | Other (please specify)": "column_5", "Pick | A_2": "Pick_2",
+        "Pick | B_2": "column_7"}
+    # A file saved without its second header row: its first respondent is data.
+    assert surveymonkey.header_rows([["Respondent ID", "Q?"], ["1143", "9"]]) == 1
+
+
+# --- Typeform ------------------------------------------------------------------------------
+
+TYPEFORM = (
+    '#,How likely are you to recommend Acme to a friend?,What\'s the main reason for your '
+    'score?,<strong>How satisfied are you?</strong>,Other,Other,email,order_id,Phone,Score,'
+    'Response Type,Start Date (UTC),Stage Date (UTC),Submit Date (UTC),Network ID,Tags,'
+    'Ending\n'
+    'hefupfubphvacf8sv12ch63vnvacgl4s,9,"Great, fast",5,,,Ann@X.com,O1,\'+56954886178,,'
+    'completed,2025-02-22 17:10:00,,2025-02-22 17:15:19,3f2a9c81d0,,thanks\n'
+    'qz8m1kd0f3h2b7sv12ch63vnvacgl4s0,3,,2,x,,,O2,,,partial,2025-02-22 18:00:00,'
+    '2025-02-22 18:01:00,,3f2a9c81d1,,\n'
+    'a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5,10,Love it,4,,y,bob@x.com,O3,,,completed,'
+    '2025-02-23 08:59:00,,2025-02-23 09:00:00,3f2a9c81d2,vip,\n')
+
+TYPEFORM_2019 = (  # the older layout: no Response Type, Stage Date, Tags or Ending
+    '#,How likely are you to recommend Acme to a friend?,Start Date (UTC),Submit Date (UTC),'
+    'Network ID\n'
+    '0e4c62b1d7b93a0dbd6f6a3d4ad1b0c2,8,2019-05-01 10:00:00,2019-05-01 10:03:00,9f1e2d3c4b\n')
+
+
+def test_a_typeform_download_in_the_current_and_the_old_layout(settings):
+    """Submit Date (UTC) is UTC whatever `timezone:` says; a title with HTML is named by its
+    text; repeated `Other` titles stay apart; a partial response is rejected, naming it."""
+    write(settings.landing_dir, "survey/responses/typeform/cdp_format.yml",
+          "timezone: Asia/Tokyo\n"
+          "columns:\n"
+          "  nps_score: How likely are you to recommend Acme to a friend?\n"
+          "  csat_score: How satisfied are you?\n"
+          "  comment: What's the main reason for your score?\n"
+          "  order_id: order_id\n"
+          "constants: {survey_type: relationship}\n")
+    write(settings.landing_dir, "survey/responses/typeform_2019/cdp_format.yml",
+          "columns:\n  nps_score: How likely are you to recommend Acme to a friend?\n"
+          "constants: {survey_type: relationship}\n")
+    current, old = ("survey/responses/typeform/responses-2025-02-23.csv",
+                    "survey/responses/typeform_2019/responses.csv")
+    write(settings.landing_dir, current, TYPEFORM)
+    write(settings.landing_dir, old, TYPEFORM_2019)
+    report = load(settings, "survey_responses")
+    assert counts(report) == {current: (3, 2, 1), old: (1, 1, 0)}
+    assert rows(settings, current) == [
+        ("hefupfubphvacf8sv12ch63vnvacgl4s", None, "relationship", None,
+         datetime(2025, 2, 22, 17, 15, 19), "Ann@X.com", None, "O1", None, 9, 5, "Great, fast",
+         1),
+        ("a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5", None, "relationship", None,
+         datetime(2025, 2, 23, 9, 0), "bob@x.com", None, "O3", None, 10, 4, "Love it", 3)]
+    assert rejected(settings, current) == [
+        (2, "Response Type 'partial': a response never submitted (no Submit Date (UTC)), not "
+            "read")]
+    assert rows(settings, old) == [
+        ("0e4c62b1d7b93a0dbd6f6a3d4ad1b0c2", None, "relationship", None,
+         datetime(2019, 5, 1, 10, 3), None, None, None, None, 8, None, None, 1)]
+    assert ledger(settings)[current].startswith(
+        "typeform:survey/responses/typeform/cdp_format.yml@")
+    assert ledger(settings)[old].startswith("typeform:survey/responses/typeform_2019/")
+    assert_reload_loads_nothing(settings)
+
+
+# --- Google Forms --------------------------------------------------------------------------
+
+GOOGLE_FORMS_US = (
+    'Timestamp,Email address,Score,How likely are you to recommend us? (0-10),'
+    'Which products do you use?,How satisfied are you with your last order?,Anything else?\n'
+    '3/5/2024 14:15:32,ann@x.com,3 / 5,9,"Shoes, Bags",5,Love it\n'
+    '12/31/2024 11:59:59 PM,bob@x.com,,6,Bags,3,\n'
+    '25/03/2024 10:00:00,cy@x.com,,10,,,\n')
+
+# The same responses downloaded again later: a question added (empty in the older rows), the
+# columns in another order, a quiz re-graded, and one new response.
+GOOGLE_FORMS_US_AGAIN = (
+    'Timestamp,Email address,Which products do you use?,How likely are you to recommend us? '
+    '(0-10),Score,How satisfied are you with your last order?,Anything else?,New question?\n'
+    '3/5/2024 14:15:32,ann@x.com,"Shoes, Bags",9,4 / 5,5,Love it,\n'
+    '12/31/2024 11:59:59 PM,bob@x.com,Bags,6,,3,,\n'
+    '1/2/2025 8:00:00,dee@x.com,Shoes,10,,4,,Yes\n')
+
+GOOGLE_FORMS_YML = """\
+format: {fmt}
+timezone: {zone}
+columns:
+  nps_score: How likely are you to recommend us? (0-10)
+  csat_score: How satisfied are you with your last order?
+  comment: Anything else?
+"""
+
+
+def md5_of(cells: dict[str, str]) -> str:
+    """The documented response id, computed here by hand: the MD5 of the sorted
+    `<header>=<value>` lines of the non-empty cells, Score left out."""
+    lines = sorted(f"{k}={v}" for k, v in cells.items() if v and k != "Score")
+    return hashlib.md5("\n".join(lines).encode()).hexdigest()
+
+
+def test_google_forms_timestamps_in_a_named_locale_and_a_response_id_a_reexport_keeps(settings):
+    landing = settings.landing_dir
+    write(landing, "survey/responses/gforms_us/cdp_format.yml",
+          GOOGLE_FORMS_YML.format(fmt="google_forms", zone="America/Los_Angeles"))
+    write(landing, "survey/responses/gforms_de/cdp_format.yml",
+          GOOGLE_FORMS_YML.format(fmt="google_forms_dmy", zone="Europe/Berlin"))
+    first, again = ("survey/responses/gforms_us/Feedback.csv",
+                    "survey/responses/gforms_us/Feedback - Form Responses 1.csv")
+    write(landing, first, GOOGLE_FORMS_US)
+    write(landing, again, GOOGLE_FORMS_US_AGAIN)
+    day_first = "survey/responses/gforms_de/Umfrage.csv"
+    write(landing, day_first, GOOGLE_FORMS_US.replace("Love it", "Super"))
+    report = load(settings, "survey_responses")
+    assert counts(report) == {first: (3, 2, 1), again: (3, 3, 0), day_first: (3, 2, 1)}
+    ann = md5_of({"Timestamp": "3/5/2024 14:15:32", "Email address": "ann@x.com",
+                  "How likely are you to recommend us? (0-10)": "9",
+                  "Which products do you use?": "Shoes, Bags",
+                  "How satisfied are you with your last order?": "5",
+                  "Anything else?": "Love it"})
+    bob = md5_of({"Timestamp": "12/31/2024 11:59:59 PM", "Email address": "bob@x.com",
+                  "How likely are you to recommend us? (0-10)": "6",
+                  "Which products do you use?": "Bags",
+                  "How satisfied are you with your last order?": "3"})
+    # Los Angeles: PST (-08:00) in March before the 10th and in December.
+    assert rows(settings, first) == [
+        (ann, None, None, None, datetime(2024, 3, 5, 22, 15, 32), "ann@x.com", None, None, None,
+         9, 5, "Love it", 1),
+        (bob, None, None, None, datetime(2025, 1, 1, 7, 59, 59), "bob@x.com", None, None, None,
+         6, 3, None, 2)]
+    assert rejected(settings, first) == [
+        (3, "Timestamp '25/03/2024 10:00:00' is not a month-first (M/d/yyyy H:mm:ss) timestamp "
+            "(format: google_forms)")]
+    assert [r[0] for r in rows(settings, again)][:2] == [ann, bob]  # the re-export dedupes
+    # Day first in Berlin: 3/5/2024 is 3 May (CEST, +02:00), 25/03 is 25 March (CET, +01:00),
+    # 12/31 is no date.
+    assert [(r[4], r[9], r[12]) for r in rows(settings, day_first)] == [
+        (datetime(2024, 5, 3, 12, 15, 32), 9, 1), (datetime(2024, 3, 25, 9, 0), 10, 3)]
+    assert rejected(settings, day_first) == [
+        (2, "Timestamp '12/31/2024 11:59:59 PM' is not a day-first (d/M/yyyy H:mm:ss) "
+            "timestamp (format: google_forms_dmy)")]
+    assert ledger(settings)[day_first].startswith("google_forms_dmy:survey/responses/gforms_de/")
+    assert_reload_loads_nothing(settings)

@@ -48,6 +48,7 @@ class Fields:
         # CSV: other names of header columns (`ExportFormat.header_aliases`), used when the
         # header itself lacks a name: a Qualtrics ImportId (`QID4` -> `Q4`)...
         aliases = aliases or {}
+        self.aliases = dict(aliases)
         self._aliases = dict(aliases) | {
             a.lower(): h for a, h in reversed(list(aliases.items())) if a.lower() not in aliases}
         # CSV: the file's first records, header rows included (a format's extra header rows

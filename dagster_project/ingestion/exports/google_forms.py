@@ -56,7 +56,7 @@ def response_id_sql(f: Fields) -> str:
     """SQL: the MD5 of the row's non-empty cells as sorted `<header>=<value>` lines."""
     cells = ", ".join(f"{sql_string(h + '=')} || nullif({quote_ident(h)}, '')"
                       for h in f.header if h.lower() not in NOT_IN_ID)
-    return (f"md5(array_to_string(list_sort(list_filter([{cells}], c -> c is not null)), "
+    return (f"md5(array_to_string(list_sort(list_filter([{cells}], lambda c: c is not null)), "
             "chr(10)))")
 
 

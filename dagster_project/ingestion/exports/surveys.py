@@ -21,6 +21,8 @@ of a format's layouts is rejected with a reason naming the layouts read.
 
 from __future__ import annotations
 
+import re
+
 from dagster_project.ingestion.exports.base import Fields, map_values
 from dagster_project.ingestion.rules import sql_string, wall_clock_to_utc_sql
 
@@ -91,7 +93,12 @@ def score_question_problem(format_name: str, rel: str, fmt, fields: Fields,
         return None
     where = fmt.yml or "a cdp_format.yml in its folder"
     known = {m.lower() for m in metadata}
-    questions = [h for h in fields.header if h.lower() not in known]
+    # A column the header leaves unnamed (`column_12`) is shown by its alias.
+    named_by = {}
+    for alias, column in fields.aliases.items():
+        named_by.setdefault(column, alias)
+    questions = [named_by.get(h, h) if re.fullmatch(r"column_[0-9]+", h) else h
+                 for h in fields.header if h.lower() not in known]
     listed = ", ".join(repr(q) for q in questions[:12])
     more = f", ... ({len(questions)} in all)" if len(questions) > 12 else ""
     return (f"{rel}: a {format_name} export does not say which question is the NPS or the CSAT "
