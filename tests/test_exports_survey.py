@@ -402,3 +402,51 @@ def test_google_forms_timestamps_in_a_named_locale_and_a_response_id_a_reexport_
             "timestamp (format: google_forms_dmy)")]
     assert ledger(settings)[day_first].startswith("google_forms_dmy:survey/responses/gforms_de/")
     assert_reload_loads_nothing(settings)
+
+
+# --- Detection -----------------------------------------------------------------------------
+
+def test_each_survey_layout_is_recognised_from_its_header(settings):
+    """Without a cdp_format.yml: each file's format is detected and recorded; a file whose
+    format cannot be read without one is rejected whole saying what to name (a Qualtrics NPS
+    export needs none: its NPS question and its zone are in the file)."""
+    landing = settings.landing_dir
+    folder = landing / "survey/responses/drop"
+    folder.mkdir(parents=True)
+    shutil.copy(VENDOR / "qualtrics/sample.csv", folder / "qualtrics.csv")
+    shutil.copy(VENDOR / "qualtrics/sample_legacy.csv", folder / "qualtrics_legacy.csv")
+    write(landing, "survey/responses/drop/qualtrics_nps.csv", QUALTRICS_NPS)
+    write(landing, "survey/responses/drop/surveymonkey.csv", SURVEYMONKEY)
+    write(landing, "survey/responses/drop/typeform.csv", TYPEFORM)
+    write(landing, "survey/responses/drop/typeform_2019.csv", TYPEFORM_2019)
+    write(landing, "survey/responses/drop/google_forms.csv",
+          GOOGLE_FORMS_US.replace("Email address", "Email Address"))
+    write(landing, "survey/responses/drop/contract.csv",
+          "response_id,submitted_at,nps_score\nr1,2025-03-01T09:00:00Z,9\n")
+    report = load(settings, "survey_responses")
+    drop = "survey/responses/drop/"
+    assert {k.removeprefix(drop): v for k, v in ledger(settings).items()} == {
+        "qualtrics.csv": "qualtrics", "qualtrics_legacy.csv": "qualtrics",
+        "qualtrics_nps.csv": "qualtrics", "surveymonkey.csv": "surveymonkey",
+        "typeform.csv": "typeform", "typeform_2019.csv": "typeform",
+        "google_forms.csv": "google_forms", "contract.csv": "contract"}
+    assert {k.removeprefix(drop): v for k, v in counts(report).items()} == {
+        "qualtrics.csv": (1, 0, 1), "qualtrics_legacy.csv": (1, 0, 1),
+        "qualtrics_nps.csv": (4, 2, 2), "surveymonkey.csv": (1, 0, 1),
+        "typeform.csv": (1, 0, 1), "typeform_2019.csv": (1, 0, 1),
+        "google_forms.csv": (1, 0, 1), "contract.csv": (1, 1, 0)}
+    assert rejected(settings, drop + "google_forms.csv") == [(None, (
+        "survey/responses/drop/google_forms.csv: a Google Forms file writes Timestamp in its "
+        "sheet's locale and time zone, and says neither: name both in a cdp_format.yml in its "
+        "folder (format: google_forms for month-first dates, M/d/yyyy, as en_US writes them, or "
+        "format: google_forms_dmy for day-first dates, d/M/yyyy: en_GB, fr, es...; timezone: "
+        "the sheet's zone, e.g. Europe/Paris). The file is rejected whole"))]
+    [(_, typeform)] = rejected(settings, drop + "typeform.csv")
+    assert typeform.startswith(
+        "survey/responses/drop/typeform.csv: a typeform export does not say which question is "
+        "the NPS or the CSAT one")
+    assert "'How satisfied are you?'" not in typeform  # listed as written, with its HTML
+    # The Qualtrics NPS export, read in row 3's zone (Denver) with no yml at all.
+    assert [(r[0], r[4], r[9]) for r in rows(settings, drop + "qualtrics_nps.csv")] == [
+        ("R_1aaaaaaaaaaaaaa", datetime(2025, 7, 1, 15, 2, 1), 9),
+        ("R_4dddddddddddddd", datetime(2025, 1, 16, 15, 5), None)]

@@ -333,6 +333,9 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         texts, labels, absent = export.texts(source.columns, fields, rules.columns,
                                              rules.constants)
         extra_header_rows = export.extra_header_rows(first_rows)
+        zone = export.file_timezone(first_rows) if export.file_timezone else None
+        if zone:
+            rules = rules._replace(source_timezone=zone)
         if export.row_reasons is not None:
             format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.

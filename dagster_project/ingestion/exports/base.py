@@ -133,6 +133,10 @@ class ExportFormat:
     # cdp_format.yml's `columns:` resolve a name the header lacks through them (a Qualtrics
     # ImportId `QID4` for the column `Q4`; SurveyMonkey's `question | option`).
     header_aliases: Callable[[list[list[str]]], dict[str, str]] | None = None
+    # CSV: the zone the file itself names for its offset-less times, from its first records
+    # (Qualtrics' row 3: `"timeZone":"America/Denver"`): file_timezone(first_rows) -> an IANA
+    # zone, or None. It overrides cdp_format.yml's `timezone:` and CDP_SOURCE_TIMEZONE.
+    file_timezone: Callable[[list[list[str]]], str | None] | None = None
     # SQL applied to the text of a contract column, whatever fills it (the format's own field
     # or one cdp_format.yml's `columns:` names; not a constant): contract column -> f(text) ->
     # SQL text, e.g. a score label `10 - Extremely likely` -> `10`.

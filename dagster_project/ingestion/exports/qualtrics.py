@@ -35,16 +35,13 @@ from __future__ import annotations
 import json
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dagster_project.ingestion.exports.base import ExportFormat, Fields
+from dagster_project.ingestion.exports.base import ExportFormat, Fields, first_of
 from dagster_project.ingestion.exports.surveys import (
     SCORE_TRANSFORMS,
     score_question_problem,
-    time_text_sql,
 )
 
 NPS_GROUP_SUFFIX = "_NPS_GROUP"
-# The dates' layout in every Qualtrics export (seconds sometimes dropped by a spreadsheet).
-DATE_LAYOUTS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 # The columns of every export that are no question (current names, then the legacy ones).
 METADATA = ("StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
             "Finished", "RecordedDate", "ResponseId", "RecipientLastName",
@@ -119,12 +116,15 @@ def _nps(f: Fields) -> str:
     return f(found[0]) if len(found) == 1 else "null::varchar"
 
 
-def _time_zone(f: Fields, column: str | None) -> str | None:
-    """The IANA zone row 3 gives for header column `column` (`UTC` for `Z`), else None."""
-    ids = _import_ids(f.first_rows)
-    if not ids or column not in f.header:
+def file_timezone(first_rows: list[list[str]]) -> str | None:
+    """The IANA zone row 3 gives the date column submitted_at is read from (`RecordedDate`,
+    else `EndDate`; `UTC` for `Z`), else None (then `timezone:` applies)."""
+    ids = _import_ids(first_rows)
+    if not ids:
         return None
-    meta = ids[f.header.index(column)] if f.header.index(column) < len(ids) else None
+    names = [n.lower() for n in first_rows[0]]
+    column = next((names.index(n) for n in ("recordeddate", "enddate") if n in names), None)
+    meta = ids[column] if column is not None and column < len(ids) else None
     zone = str((meta or {}).get("timeZone") or "")
     if zone.upper() in ("Z", "UTC", "GMT", "ETC/UTC"):
         return "UTC"
@@ -133,11 +133,6 @@ def _time_zone(f: Fields, column: str | None) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return zone
-
-
-def _submitted_at(f: Fields) -> str:
-    name = "RecordedDate" if f.has("RecordedDate") else "EndDate"
-    return time_text_sql(f(name), DATE_LAYOUTS, _time_zone(f, f.column(name)))
 
 
 def _status_reason(f: Fields) -> list[str]:
@@ -167,13 +162,14 @@ RESPONSES = ExportFormat(
                 tuple(f"V{i}" for i in range(1, 11))),
     columns={
         "response_id": "ResponseId",
-        "submitted_at": _submitted_at,
+        "submitted_at": first_of("RecordedDate", "EndDate"),
         "respondent_email": lambda f: f("RecipientEmail" if f.has("RecipientEmail")
                                         else "EmailAddress"),
         "nps_score": _nps,
     },
     header_rows=header_rows,
     header_aliases=header_aliases,
+    file_timezone=file_timezone,
     transforms=SCORE_TRANSFORMS,
     row_reasons=_status_reason,
     file_problem=_file_problem,

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from dagster_project.ingestion.exports.base import Fields, map_values
-from dagster_project.ingestion.rules import sql_string, wall_clock_to_utc_sql
+from dagster_project.ingestion.rules import sql_string
 
 SCORE_COLUMNS = ("nps_score", "csat_score")
 
@@ -58,17 +58,15 @@ def _layouts_sql(layouts: tuple[str, ...]) -> str:
     return "[" + ", ".join(sql_string(layout) for layout in layouts) + "]"
 
 
-def time_text_sql(text: str, layouts: tuple[str, ...], zone: str | None = None) -> str:
+def time_text_sql(text: str, layouts: tuple[str, ...], utc: bool = False) -> str:
     """SQL: `text` read with the first of the strptime `layouts` that fits, as ISO 8601 text:
-    in UTC with `Z` when the file itself says its `zone` (a Qualtrics date's `timeZone`, a
-    Typeform `(UTC)` column), else without an offset (cdp_format.yml's `timezone:`, else
-    CDP_SOURCE_TIMEZONE, then applies, as for any offset-less time). `text` as written when no
-    layout fits (`time_layout_reason_sql` rejects it)."""
+    with `Z` when the export says its times are UTC (Typeform's `(UTC)` columns), else without
+    an offset (then cdp_format.yml's `timezone:`, else CDP_SOURCE_TIMEZONE, applies, as for any
+    offset-less time). `text` as written when no layout fits (`time_layout_reason_sql` rejects
+    it)."""
     parsed = f"try_strptime(trim({text}), {_layouts_sql(layouts)})"
-    if zone is None:
-        return f"coalesce(strftime({parsed}, '%Y-%m-%d %H:%M:%S'), {text})"
-    utc = parsed if zone == "UTC" else wall_clock_to_utc_sql(parsed, zone)
-    return f"coalesce(strftime({utc}, '%Y-%m-%dT%H:%M:%SZ'), {text})"
+    layout = "%Y-%m-%dT%H:%M:%SZ" if utc else "%Y-%m-%d %H:%M:%S"
+    return f"coalesce(strftime({parsed}, '{layout}'), {text})"
 
 
 def time_layout_reason_sql(text: str, field: str, layouts: tuple[str, ...],

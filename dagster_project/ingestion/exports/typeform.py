@@ -55,7 +55,7 @@ def header_aliases(first_rows: list[list[str]]) -> dict[str, str]:
 
 
 def _submitted_at(f: Fields) -> str:
-    return time_text_sql(f("Submit Date (UTC)"), DATE_LAYOUTS, "UTC")
+    return time_text_sql(f("Submit Date (UTC)"), DATE_LAYOUTS, utc=True)
 
 
 def _reasons(f: Fields) -> list[str]:
