@@ -15,8 +15,9 @@ has that label (`header_aliases`). The ImportId stays when a question is renamed
 
 - response_id: `ResponseId` (legacy: `ResponseID`, in `V1`).
 - submitted_at: `RecordedDate` (when Qualtrics recorded the response), else `EndDate` (legacy);
-  in the zone its row-3 `timeZone` names when there is one, else cdp_format.yml's `timezone:`
-  (else CDP_SOURCE_TIMEZONE, else the row is rejected, as any offset-less time).
+  in the zone its row-3 `timeZone` names when there is one (`file_timezone`: it governs every
+  offset-less time of the file), else cdp_format.yml's `timezone:` (else CDP_SOURCE_TIMEZONE,
+  else the row is rejected, as any offset-less time).
 - respondent_email: `RecipientEmail` (legacy `EmailAddress`).
 - nps_score: the question whose `<name>_NPS_GROUP` column the export has (Qualtrics writes one
   for an NPS question), when there is exactly one; else map it. `_NPS_GROUP` itself is ignored:
