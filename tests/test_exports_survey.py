@@ -446,6 +446,8 @@ def test_each_survey_layout_is_recognised_from_its_header(settings):
         "survey/responses/drop/typeform.csv: a typeform export does not say which question is "
         "the NPS or the CSAT one")
     assert "'How satisfied are you?'" not in typeform  # listed as written, with its HTML
+    [(_, legacy)] = rejected(settings, drop + "qualtrics_legacy.csv")
+    assert legacy.endswith("its other columns: 'Q1', 'Q2'. The file is rejected whole")
     # The Qualtrics NPS export, read in row 3's zone (Denver) with no yml at all.
     assert [(r[0], r[4], r[9]) for r in rows(settings, drop + "qualtrics_nps.csv")] == [
         ("R_1aaaaaaaaaaaaaa", datetime(2025, 7, 1, 15, 2, 1), 9),

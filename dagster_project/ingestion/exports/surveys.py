@@ -91,12 +91,14 @@ def score_question_problem(format_name: str, rel: str, fmt, fields: Fields,
         return None
     where = fmt.yml or "a cdp_format.yml in its folder"
     known = {m.lower() for m in metadata}
-    # A column the header leaves unnamed (`column_12`) is shown by its alias.
-    named_by = {}
+    # A column the header leaves unnamed (`column_12`) is shown by its alias, if it has one
+    # (SurveyMonkey's `question | option`), else left out (a trailing comma's empty column).
+    named_by: dict[str, str] = {}
     for alias, column in fields.aliases.items():
         named_by.setdefault(column, alias)
-    questions = [named_by.get(h, h) if re.fullmatch(r"column_[0-9]+", h) else h
-                 for h in fields.header if h.lower() not in known]
+    unnamed = re.compile(r"column_[0-9]+")
+    questions = [named_by.get(h, h) if unnamed.fullmatch(h) else h for h in fields.header
+                 if h.lower() not in known and (h in named_by or not unnamed.fullmatch(h))]
     listed = ", ".join(repr(q) for q in questions[:12])
     more = f", ... ({len(questions)} in all)" if len(questions) > 12 else ""
     return (f"{rel}: a {format_name} export does not say which question is the NPS or the CSAT "
