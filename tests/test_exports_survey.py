@@ -12,9 +12,12 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+import pytest
 from conftest import load, query, write
 
 from dagster_project.ingestion.exports import qualtrics, surveymonkey
+from dagster_project.ingestion.exports.surveys import csat_sql, score_sql
 
 VENDOR = Path(__file__).parent / "fixtures" / "vendor"
 COLUMNS = ("response_id, survey_id, survey_type, touchpoint, submitted_at, respondent_email, "
@@ -452,3 +455,20 @@ def test_each_survey_layout_is_recognised_from_its_header(settings):
     assert [(r[0], r[4], r[9]) for r in rows(settings, drop + "qualtrics_nps.csv")] == [
         ("R_1aaaaaaaaaaaaaa", datetime(2025, 7, 1, 15, 2, 1), 9),
         ("R_4dddddddddddddd", datetime(2025, 1, 16, 15, 5), None)]
+
+
+# --- Scores --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("answer", "nps", "csat"), [
+    ("10 - Extremely likely", "10", "10"), ("0 - Not at all likely", "0", "0"),
+    ("10 Extremely likely", "10", "10"), ("5 \u2013 Sehr zufrieden", "5", "5"),
+    ("9", "9", "9"), ("Very satisfied", "Very satisfied", "5"),
+    (" neither satisfied nor dissatisfied ", " neither satisfied nor dissatisfied ", "3"),
+    ("Very unsatisfied", "Very unsatisfied", "1"),
+    # kept as written: the contract's rules reject them
+    ("10abc", "10abc", "10abc"), ("-1", "-1", "-1"), ("10.5", "10.5", "10.5"),
+    ("ten", "ten", "ten"), (None, None, None)])
+def test_score_labels_become_their_numbers_and_anything_else_stays_as_written(answer, nps, csat):
+    con = duckdb.connect()
+    assert con.execute(f"select {score_sql('a')}, {csat_sql('a')} from (select ?::varchar as a)",
+                       [answer]).fetchone() == (nps, csat)

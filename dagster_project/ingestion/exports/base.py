@@ -14,6 +14,12 @@ A contract column is filled by either
 - a function of a `Fields` object that returns SQL text built from fields, e.g.
   `lambda f: country_code_sql(f("Country/Region"))`.
 The field names a function asks for become the column's label in reasons.
+
+Beyond its columns, a format may say (all optional, see `ExportFormat`): how many header rows
+a CSV file has (`header_rows`), other names of its columns (`header_aliases`: a Qualtrics
+ImportId), the zone the file names for its times (`file_timezone`), SQL that turns a column's
+text into the contract's (`transforms`: a score label), rules of its own (`row_reasons`), and
+why a file cannot be read with its cdp_format.yml (`file_problem`: rejected whole).
 """
 
 from __future__ import annotations

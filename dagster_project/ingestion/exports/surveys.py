@@ -11,7 +11,7 @@ file would have to be loaded again anyway once the yml names them (an edited yml
 Qualtrics is the exception: its NPS question announces itself (`_NPS_GROUP`).
 
 Scores are read from the labels the tools write as well as from numbers: `10 - Extremely
-likely` is 10 (the number before ` - `); a CSAT answer given as one of the five standard labels
+likely` is 10 (a number, then a label); a CSAT answer given as one of the five standard labels
 (`Very satisfied` ... `Very dissatisfied`) is 5 ... 1. Any other text is kept as written, and
 the contract's rules reject it (`'ten' is not an integer`).
 
@@ -39,9 +39,10 @@ CSAT_LABELS = {
 
 
 def score_sql(text: str) -> str:
-    """SQL: a score label's number (`10 - Extremely likely` -> `10`), else `text` as it is."""
+    """SQL: a score label's number (`10 - Extremely likely`, `10 Extremely likely` -> `10`),
+    else `text` as it is (`10.5`, `-1`, `ten`: the contract's rules reject them)."""
     t = f"trim({text})"
-    return (f"case when regexp_full_match({t}, '[0-9]+\\s*[-–=:]\\s*[^0-9\\s].*') "
+    return (f"case when regexp_full_match({t}, '[0-9]+(\\s*[-–=:]\\s*|\\s+)[^0-9\\s].*') "
             f"then regexp_extract({t}, '^[0-9]+') else {text} end")
 
 
