@@ -407,6 +407,32 @@ def test_google_forms_timestamps_in_a_named_locale_and_a_response_id_a_reexport_
     assert_reload_loads_nothing(settings)
 
 
+
+def test_a_localised_google_forms_sheet_maps_its_timestamp_and_is_read_in_the_named_layouts(
+        settings):
+    """A German sheet writes `Zeitstempel`: no signature matches, the yml names the format and
+    maps the column; its dates are still read in the format's layouts, and a bad one is
+    rejected naming the mapped column."""
+    write(settings.landing_dir, "survey/responses/umfrage/cdp_format.yml",
+          "format: google_forms_dmy\ntimezone: Europe/Berlin\n"
+          "columns:\n  submitted_at: Zeitstempel\n  respondent_email: E-Mail-Adresse\n"
+          "  nps_score: Wie wahrscheinlich ist es, dass Sie uns empfehlen?\n")
+    path = "survey/responses/umfrage/Umfrage (Antworten) - Formularantworten 1.csv"
+    write(settings.landing_dir, path,
+          'Zeitstempel,E-Mail-Adresse,"Wie wahrscheinlich ist es, dass Sie uns empfehlen?"\n'
+          "05.03.2024 14:15:32,ann@x.com,9 - sehr wahrscheinlich\n"
+          "31.02.2024 10:00:00,bob@x.com,3\n"
+          "2024-07-01 08:00:00,cy@x.com,10\n")
+    report = load(settings, "survey_responses")
+    assert counts(report) == {path: (3, 2, 1)}
+    assert [(r[4], r[5], r[9]) for r in rows(settings, path)] == [
+        (datetime(2024, 3, 5, 13, 15, 32), "ann@x.com", 9),  # CET
+        (datetime(2024, 7, 1, 6, 0), "cy@x.com", 10)]  # CEST
+    assert rejected(settings, path) == [
+        (2, "Zeitstempel '31.02.2024 10:00:00' is not a day-first (d/M/yyyy H:mm:ss) timestamp "
+            "(format: google_forms_dmy)")]
+    assert ledger(settings)[path].startswith("google_forms_dmy:survey/responses/umfrage/")
+
 # --- Detection -----------------------------------------------------------------------------
 
 def test_each_survey_layout_is_recognised_from_its_header(settings):

@@ -245,14 +245,15 @@ def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> s
     export = detected.export
     csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
     if not csv_file:
-        return (export.file_problem(Fields("json"), fmt, rel) if export and export.file_problem
+        return (export.file_problem(Fields("json", mapping=fmt.columns), fmt, rel)
+                if export and export.file_problem
                 else None)
     header = unique_header_names(csv_header(path)[0])
     if export is None:
         return (mapping_problem(fmt.columns, header, rel, fmt.yml or "") if fmt.columns
                 else None)
     # A vendor export: a mapped name may be an alias of a header column (a Qualtrics ImportId).
-    fields = export.csv_fields(header, csv_first_rows(path, 4))
+    fields = export.csv_fields(header, csv_first_rows(path, 4), fmt.columns)
     if fmt.columns:
         problem = mapping_problem(fmt.columns, header, rel, fmt.yml or "", found=fields.has)
         if problem:

@@ -329,7 +329,7 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     format_reasons: list[str] = []
     if export is not None:
         first_rows = csv_first_rows(paths[0], 4)
-        fields = export.csv_fields(header, first_rows)
+        fields = export.csv_fields(header, first_rows, rules.columns)
         texts, labels, absent = export.texts(source.columns, fields, rules.columns,
                                              rules.constants)
         extra_header_rows = export.extra_header_rows(first_rows)
@@ -410,7 +410,7 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
-    fields = Fields("json")
+    fields = Fields("json", mapping=rules.columns)
     texts, labels, absent = _json_texts(source, fields, rules)
     format_reasons = (rules.export.row_reasons(fields)
                       if rules.export is not None and rules.export.row_reasons else [])

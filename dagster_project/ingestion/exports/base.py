@@ -46,7 +46,8 @@ class Fields:
 
     def __init__(self, kind: FileKind, header: list[str] | None = None,
                  aliases: Mapping[str, str] | None = None,
-                 first_rows: list[list[str]] | None = None):
+                 first_rows: list[list[str]] | None = None,
+                 mapping: Mapping[str, str] | None = None):
         self.kind = kind
         self.header = list(header or [])  # CSV: the header's names, as the reader names them
         self._by_name = ({} if header is None else
@@ -60,6 +61,9 @@ class Fields:
         # CSV: the file's first records, header rows included (a format's extra header rows
         # say things about columns: Qualtrics' `timeZone` of a date).
         self.first_rows = first_rows or []
+        # cdp_format.yml's `columns:` (contract column -> export field): a format's own rule
+        # about a column follows the field the yml maps to it (`ExportFormat.row_reasons`).
+        self.mapping = dict(mapping or {})
         self.text_paths: list[str] = []  # JSON: the paths read as text, in `_s` order
         self.json_paths: list[str] = []  # JSON: the paths read as JSON, in `_j` order
         self.used: list[str] = []  # the fields asked for since the last `take_used`
@@ -173,11 +177,12 @@ class ExportFormat:
         rows = self.header_rows(first_rows) if callable(self.header_rows) else self.header_rows
         return max(rows - 1, 0)
 
-    def csv_fields(self, header: list[str], first_rows: list[list[str]]) -> Fields:
-        """`Fields` over a CSV file of this format: its header (as the reader names it) and
-        the aliases its first records give."""
+    def csv_fields(self, header: list[str], first_rows: list[list[str]],
+                   mapping: Mapping[str, str] | None = None) -> Fields:
+        """`Fields` over a CSV file of this format: its header (as the reader names it), the
+        aliases its first records give and cdp_format.yml's `columns:`."""
         aliases = self.header_aliases(first_rows) if self.header_aliases else {}
-        return Fields("csv", header, aliases, first_rows)
+        return Fields("csv", header, aliases, first_rows, mapping)
 
     def texts(self, contract_columns, fields: Fields, mapping: dict[str, str],
               constants: dict[str, str]) -> CsvColumns:

@@ -36,10 +36,9 @@ from __future__ import annotations
 
 from dagster_project.ingestion.exports.base import ExportFormat, Fields, first_of
 from dagster_project.ingestion.exports.surveys import (
-    SCORE_TRANSFORMS,
     score_question_problem,
-    time_layout_reason_sql,
-    time_text_sql,
+    submitted_at_reason_sql,
+    submitted_at_transforms,
 )
 from dagster_project.ingestion.rules import quote_ident, sql_string
 
@@ -62,8 +61,8 @@ def response_id_sql(f: Fields) -> str:
 
 def _formats(name: str, layouts: tuple[str, ...], described: str, order: str) -> ExportFormat:
     def reasons(f: Fields) -> list[str]:
-        return [time_layout_reason_sql(f("Timestamp"), "Timestamp", layouts,
-                                       f"a {described} timestamp (format: {name})")]
+        return [submitted_at_reason_sql(f, "Timestamp", layouts,
+                                        f"a {described} timestamp (format: {name})")]
 
     def problem(fields: Fields, fmt, rel: str) -> str | None:
         if fmt.format is None or fmt.timezone is None:
@@ -84,10 +83,10 @@ def _formats(name: str, layouts: tuple[str, ...], described: str, order: str) ->
         signatures=(("Timestamp",),) if name == "google_forms" else (),
         columns={
             "response_id": response_id_sql,
-            "submitted_at": lambda f: time_text_sql(f("Timestamp"), layouts),
+            "submitted_at": "Timestamp",
             "respondent_email": first_of("Email address"),
         },
-        transforms=SCORE_TRANSFORMS,
+        transforms=submitted_at_transforms(layouts),
         row_reasons=reasons,
         file_problem=problem,
         notes="format: and timezone: required; response_id an MD5 of the answers.",

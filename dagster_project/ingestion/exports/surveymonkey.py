@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import html
 
-from dagster_project.ingestion.exports.base import ExportFormat, Fields
+from dagster_project.ingestion.exports.base import ExportFormat
 from dagster_project.ingestion.exports.surveys import (
-    SCORE_TRANSFORMS,
     score_question_problem,
-    time_layout_reason_sql,
-    time_text_sql,
+    submitted_at_reason_sql,
+    submitted_at_transforms,
 )
 
 METADATA = ("Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
@@ -80,14 +79,6 @@ def header_aliases(first_rows: list[list[str]]) -> dict[str, str]:
     return aliases
 
 
-def _submitted_at(f: Fields) -> str:
-    return time_text_sql(f("End Date"), DATE_LAYOUTS)
-
-
-def _date_reason(f: Fields) -> list[str]:
-    return [time_layout_reason_sql(f("End Date"), "End Date", DATE_LAYOUTS, DATE_DESCRIBED)]
-
-
 RESPONSES = ExportFormat(
     name="surveymonkey",
     title="SurveyMonkey responses export (CSV, two header rows)",
@@ -96,13 +87,13 @@ RESPONSES = ExportFormat(
     signatures=(("Respondent ID", "Collector ID"),),
     columns={
         "response_id": "Respondent ID",
-        "submitted_at": _submitted_at,
+        "submitted_at": "End Date",
         "respondent_email": "Email Address",
     },
     header_rows=header_rows,
     header_aliases=header_aliases,
-    transforms=SCORE_TRANSFORMS,
-    row_reasons=_date_reason,
+    transforms=submitted_at_transforms(DATE_LAYOUTS),
+    row_reasons=lambda f: [submitted_at_reason_sql(f, "End Date", DATE_LAYOUTS, DATE_DESCRIBED)],
     file_problem=lambda fields, fmt, rel: score_question_problem(
         "surveymonkey", rel, fmt, fields, METADATA),
     notes="US dates read explicitly; `<question> | <option>` names; scores from labels.",

@@ -81,6 +81,21 @@ def time_layout_reason_sql(text: str, field: str, layouts: tuple[str, ...],
             f"{sql_string(chr(39) + ' is not ' + described)} end")
 
 
+def submitted_at_transforms(layouts: tuple[str, ...], utc: bool = False) -> dict:
+    """`ExportFormat.transforms` of a survey format whose dates need `layouts`: the scores'
+    and submitted_at's, so that a date column cdp_format.yml maps (a localised `Zeitstempel`)
+    is read in the format's layouts too."""
+    return SCORE_TRANSFORMS | {"submitted_at": lambda text: time_text_sql(text, layouts, utc)}
+
+
+def submitted_at_reason_sql(f: Fields, own: str, layouts: tuple[str, ...],
+                            described: str) -> str:
+    """`time_layout_reason_sql` of the field that fills submitted_at: the one cdp_format.yml's
+    `columns:` maps, else the format's own (`own`)."""
+    field = f.mapping.get("submitted_at", own)
+    return time_layout_reason_sql(f(field), field, layouts, described)
+
+
 def score_question_problem(format_name: str, rel: str, fmt, fields: Fields,
                            metadata: tuple[str, ...] = (), found: bool = False) -> str | None:
     """Why a survey export is rejected whole: its cdp_format.yml names no score question

@@ -26,10 +26,9 @@ import re
 
 from dagster_project.ingestion.exports.base import ExportFormat, Fields, first_of
 from dagster_project.ingestion.exports.surveys import (
-    SCORE_TRANSFORMS,
     score_question_problem,
-    time_layout_reason_sql,
-    time_text_sql,
+    submitted_at_reason_sql,
+    submitted_at_transforms,
 )
 
 METADATA = ("#", "Response ID", "Score", "Response Type", "Start Date (UTC)",
@@ -54,16 +53,12 @@ def header_aliases(first_rows: list[list[str]]) -> dict[str, str]:
     return aliases
 
 
-def _submitted_at(f: Fields) -> str:
-    return time_text_sql(f("Submit Date (UTC)"), DATE_LAYOUTS, utc=True)
-
-
 def _reasons(f: Fields) -> list[str]:
     kind = f("Response Type")
     return [f"case when lower(trim({kind})) = 'partial' then 'Response Type ''partial'': a "
             "response never submitted (no Submit Date (UTC)), not read' end",
-            time_layout_reason_sql(f("Submit Date (UTC)"), "Submit Date (UTC)", DATE_LAYOUTS,
-                                   "a Typeform date (YYYY-MM-DD hh:mm:ss, UTC)")]
+            submitted_at_reason_sql(f, "Submit Date (UTC)", DATE_LAYOUTS,
+                                    "a Typeform date (YYYY-MM-DD hh:mm:ss, UTC)")]
 
 
 RESPONSES = ExportFormat(
@@ -75,11 +70,11 @@ RESPONSES = ExportFormat(
                 ("#", "Network ID")),
     columns={
         "response_id": first_of("#", "Response ID"),
-        "submitted_at": _submitted_at,
+        "submitted_at": "Submit Date (UTC)",
         "respondent_email": first_of("email"),
     },
     header_aliases=header_aliases,
-    transforms=SCORE_TRANSFORMS,
+    transforms=submitted_at_transforms(DATE_LAYOUTS, utc=True),
     row_reasons=_reasons,
     file_problem=lambda fields, fmt, rel: score_question_problem(
         "typeform", rel, fmt, fields, METADATA),
