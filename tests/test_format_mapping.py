@@ -112,7 +112,8 @@ def test_a_mapping_naming_a_missing_column_rejects_the_file_whole(settings):
 @pytest.mark.parametrize("yml, problem", [
     ("columns: [contact_id\n", " is not valid YAML (line 2): "),
     ("colums:\n  contact_id: Record ID\n", ": unknown key(s) colums (this version reads "
-                                           "format, timezone, columns, constants)"),
+                                           "format, timezone, columns, constants, encoding, "
+                                           "delimiter)"),
     ("columns:\n  record: Record ID\n", ": columns: names record, not a column of "
                                         "crm_contacts (its columns: contact_id, "),
     ("timezone: Mars/Olympus\n", ": timezone 'Mars/Olympus' is not an IANA time zone"),

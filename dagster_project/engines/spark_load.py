@@ -135,7 +135,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    header = unique_header_names(csv_header(paths[0])[0])
+    delimiter = fmt.delimiter or ","
+    header = unique_header_names(csv_header(paths[0], delimiter, fmt.encoding)[0])
     if not header:
         return None
     schema = StructType([StructField(h, StringType()) for h in header]
@@ -143,7 +144,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     frame = (spark.read.schema(schema)
              .option("header", True).option("enforceSchema", True).option("multiLine", True)
              .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt")
-             .option("quote", '"').option("escape", '"').option("encoding", "UTF-8")
+             .option("quote", '"').option("escape", '"').option("sep", delimiter)
+             .option("encoding", fmt.encoding or "UTF-8")
              .csv([str(p) for p in paths])
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
@@ -156,7 +158,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
                          f"{len(header)} fields") + " end"]
     if absent:
         extra.append(SPARK.lit(absent))
-    raw_sql = f"coalesce(_corrupt, {csv_row_sql([SPARK.ident(h) for h in header], SPARK)})"
+    raw_sql = (f"coalesce(_corrupt, "
+               f"{csv_row_sql([SPARK.ident(h) for h in header], SPARK, delimiter)})")
     return spark.sql(_checked_sql(source, texts, _numbered(view), extra, raw_sql, settings,
                                   latest, fmt, labels))
 

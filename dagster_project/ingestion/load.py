@@ -36,7 +36,8 @@ import duckdb
 
 from dagster_project.ingestion.exports import formats_for
 from dagster_project.ingestion.exports.base import Fields
-from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, detect
+from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, detect, file_kind
+from dagster_project.ingestion.file_checks import not_utf8_reason, other_delimiter_reason
 from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
@@ -216,8 +217,7 @@ def files_to_load(landing_dir: Path, source: Source,
                 continue
             digest = sha256_of(path)
             detected = (Detected("contract") if fmt.problem else
-                        detect(path, rel, source, exports, fmt.format,
-                               fmt.columns))
+                        detect(path, rel, source, exports, fmt))
             problem = file_problem(fmt, detected, path, rel)
         except FileNotFoundError:
             _vanished(report, rel)
@@ -240,20 +240,26 @@ def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> s
     engines reject such a file as one row."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
+    if file_kind(path) != "csv":
+        export = detected.export
+        if detected.problem or export is None or export.file_problem is None:
+            return detected.problem
+        return export.file_problem(Fields("json", mapping=fmt.columns), fmt, rel)
+    if fmt.encoding is None and (reason := not_utf8_reason(path, rel)):
+        return reason
+    header = csv_header(path, fmt.delimiter or ",", fmt.encoding)[0]
+    if fmt.delimiter is None and (reason := other_delimiter_reason(header, rel)):
+        return reason
     if detected.problem:
         return detected.problem
+    header = unique_header_names(header)
     export = detected.export
-    csv_file = path.name.lower().removesuffix(".gz").endswith(".csv")
-    if not csv_file:
-        return (export.file_problem(Fields("json", mapping=fmt.columns), fmt, rel)
-                if export and export.file_problem
-                else None)
-    header = unique_header_names(csv_header(path)[0])
     if export is None:
         return (mapping_problem(fmt.columns, header, rel, fmt.yml or "") if fmt.columns
                 else None)
     # A vendor export: a mapped name may be an alias of a header column (a Qualtrics ImportId).
-    fields = export.csv_fields(header, csv_first_rows(path, 4), fmt.columns)
+    fields = export.csv_fields(header, csv_first_rows(path, 4, fmt.encoding, fmt.delimiter),
+                               fmt.columns)
     if fmt.columns:
         problem = mapping_problem(fmt.columns, header, rel, fmt.yml or "", found=fields.has)
         if problem:

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from dagster_project.ingestion.rules import CsvColumns, apply_constants, quote_ident, sql_string
 
+CONTRACT = "contract"  # the landing contract of sources.md, as a format name
 FileKind = Literal["csv", "json"]  # JSON: JSON lines, a JSON document, or Parquet rows
 
 
