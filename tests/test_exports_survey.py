@@ -258,6 +258,26 @@ def test_a_surveymonkey_export_with_two_header_rows_us_dates_and_labels(settings
     assert_reload_loads_nothing(settings)
 
 
+def test_a_surveymonkey_export_resaved_by_excel_in_cp1252_reads_with_its_encoding(settings):
+    """Excel on Windows re-saves a CSV in cp1252: named with `encoding:`, its question texts
+    and answers are read from both header rows as in UTF-8."""
+    text = ("Respondent ID,Collector ID,Start Date,End Date,Email Address,"
+            "Qu'avez-vous pensé de nous ?,Commentaire\r\n"
+            ",,,,,Response,Open-Ended Response\r\n"
+            "114369815460,405123456,03/04/2021 09:00:00 AM,03/04/2021 09:05:00 AM,"
+            "zoé@x.com,8 - Très probable,Très bien – merci\r\n")
+    write(settings.landing_dir, "survey/responses/sm_fr/cdp_format.yml",
+          "encoding: cp1252\ntimezone: Europe/Paris\ncolumns:\n"
+          "  nps_score: Qu'avez-vous pensé de nous ?\n"
+          "  comment: Commentaire | Open-Ended Response\n")
+    path = "survey/responses/sm_fr/export.csv"
+    write(settings.landing_dir, path, text.encode("cp1252"))
+    report = load(settings, "survey_responses")
+    assert counts(report) == {path: (1, 1, 0)}
+    assert [(r[0], r[4], r[5], r[9], r[11]) for r in rows(settings, path)] == [
+        ("114369815460", datetime(2021, 3, 4, 8, 5), "zoé@x.com", 8, "Très bien – merci")]
+
+
 def test_surveymonkey_names_every_column_from_both_header_rows():
     first_rows = [["Respondent ID", "Q?", "Pick", "", "", "Pick", ""],
                   ["", "Response", "A", "B", "Other (please specify)", "A", "B"]]
