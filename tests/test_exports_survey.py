@@ -178,6 +178,29 @@ def test_qualtrics_columns_may_name_import_ids_or_row_one_names_and_a_missing_on
         5, "QID4 (nps_score) 11 is outside 0-10")
 
 
+def test_a_qualtrics_export_with_two_nps_questions_needs_the_yml_to_name_one(settings):
+    text = ('StartDate,EndDate,RecordedDate,ResponseId,Q1,Q1_NPS_GROUP,Q2,Q2_NPS_GROUP\n'
+            'Start Date,End Date,Recorded Date,Response ID,Shop?,Shop? - Group,App?,App? - Group\n'
+            '"{""ImportId"":""startDate"",""timeZone"":""UTC""}",'
+            '"{""ImportId"":""endDate"",""timeZone"":""UTC""}",'
+            '"{""ImportId"":""recordedDate"",""timeZone"":""UTC""}","{""ImportId"":""_recordId""}",'
+            '"{""ImportId"":""QID1""}","{""ImportId"":""QID1_NPS_GROUP""}",'
+            '"{""ImportId"":""QID2""}","{""ImportId"":""QID2_NPS_GROUP""}"\n'
+            '2025-07-01 09:00:00,2025-07-01 09:01:00,2025-07-01 09:01:00,R_1,9,3,4,1\n')
+    write(settings.landing_dir, "survey/responses/two/export.csv", text)
+    write(settings.landing_dir, "survey/responses/named/cdp_format.yml",
+          "columns: {nps_score: QID2}\n")
+    write(settings.landing_dir, "survey/responses/named/export.csv", text)
+    report = load(settings, "survey_responses")
+    assert counts(report) == {"survey/responses/named/export.csv": (1, 1, 0),
+                              "survey/responses/two/export.csv": (1, 0, 1)}
+    assert rejected(settings, "survey/responses/two/export.csv") == [(None, (
+        "survey/responses/two/export.csv: the qualtrics export has several NPS questions (Q1, "
+        "Q2): name the one to read in a cdp_format.yml in its folder (columns: nps_score: "
+        "<it>)"))]
+    assert [(r[0], r[4], r[9]) for r in rows(settings, "survey/responses/named/export.csv")] == [
+        ("R_1", datetime(2025, 7, 1, 9, 1), 4)]
+
 def test_qualtrics_header_rows_and_aliases_come_from_the_first_rows():
     current = [["StartDate", "ResponseId", "Q1", "Q1", "Q3"],
                ["Start Date", "Response ID", "Colour - red", "Colour - blue", "Why?"],

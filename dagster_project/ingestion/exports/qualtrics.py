@@ -146,7 +146,7 @@ def _status_reason(f: Fields) -> list[str]:
 
 def _file_problem(fields: Fields, fmt, rel: str) -> str | None:
     found = nps_questions(fields)
-    if len(found) > 1 and "nps_score" not in fmt.columns:
+    if len(found) > 1 and "nps_score" not in fmt.columns and "nps_score" not in fmt.constants:
         return (f"{rel}: the qualtrics export has several NPS questions "
                 f"({', '.join(found)}): name the one to read in "
                 f"{fmt.yml or 'a cdp_format.yml in its folder'} (columns: nps_score: <it>)")
