@@ -358,13 +358,20 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         texts, labels, absent = csv_columns(source.columns, header, mapping=rules.columns,
                                             constants=rules.constants)
         extra_header_rows = 0
-    else:
-        texts, labels, absent = export.texts(source.columns, Fields("csv", header),
-                                             rules.columns, rules.constants)
-        extra_header_rows = export.extra_header_rows(
-            csv_first_rows(paths[0], 4, delimiter=rules.delimiter))
+    format_reasons: list[str] = []
+    if export is not None:
+        first_rows = csv_first_rows(paths[0], 4, delimiter=rules.delimiter)
+        fields = export.csv_fields(header, first_rows, rules.columns)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
+        zone = export.file_timezone(first_rows) if export.file_timezone else None
+        if zone:
+            rules = rules._replace(source_timezone=zone)
+        if export.row_reasons is not None:
+            format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = [sql_string(absent)] if absent else []
+    missing = ([sql_string(absent)] if absent else []) + format_reasons
     raw_sql = csv_row_sql([quote_ident(h) for h in header], delimiter=rules.delimiter)
     _start_read(con)
     read = f"""
@@ -436,8 +443,10 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
-    fields = Fields("json")
+    fields = Fields("json", mapping=rules.columns)
     texts, labels, absent = _json_texts(source, fields, rules)
+    format_reasons = (rules.export.row_reasons(fields)
+                      if rules.export is not None and rules.export.row_reasons else [])
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
     records = _records_sql(_lines_sql(con, paths, rules), rules.export)
@@ -451,7 +460,8 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
               from ({records}))"""
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
-    _check(con, source, texts, parsed, [shape] + ([sql_string(absent)] if absent else []),
+    _check(con, source, texts, parsed,
+           [shape] + ([sql_string(absent)] if absent else []) + format_reasons,
            "line", blank, rules, labels)
     _reader_rejects(con, jsonl=True, line_offset=0)
     _rows_view(con, source)

@@ -4,12 +4,23 @@ formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source form
 
 from __future__ import annotations
 
-from dagster_project.ingestion.exports import hubspot, segment
+from dagster_project.ingestion.exports import (
+    google_forms,
+    hubspot,
+    qualtrics,
+    segment,
+    surveymonkey,
+    typeform,
+)
 from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
     *hubspot.FORMATS,
     *segment.FORMATS,
+    *qualtrics.FORMATS,
+    *surveymonkey.FORMATS,
+    *typeform.FORMATS,
+    *google_forms.FORMATS,
 )
 
 
