@@ -20,7 +20,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+from dagster_project.run_lock import WarehouseBusy
 from dagster_project.settings import SettingsError, get_settings
+
+# Exit codes: 1 a run failed (a step or a check), 2 a setting or an argument cannot be used,
+# 3 another run holds the warehouse (run_lock.py).
+EXIT_BUSY = 3
 
 
 def _say(message: str) -> None:
@@ -33,6 +38,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
              "with `cdp generate --out DIR` or point CDP_LANDING_DIR at your exports.")
         return 2
+    _hold_warehouse(args, settings)
     started = time.perf_counter()
     _say(f"cdp run: landing zone {settings.landing_dir}")
     _say(f"         warehouse    {settings.warehouse_path} (reporting zone {settings.timezone})")
@@ -89,6 +95,20 @@ def run_pipeline(args: argparse.Namespace) -> int:
         return 1
     _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
     return 0
+
+
+def _hold_warehouse(args: argparse.Namespace, settings) -> None:
+    """Take the warehouse's run lock until the command ends (`main` releases it), waiting up to
+    CDP_RUN_WAIT_SECONDS for another run; `WarehouseBusy` when it is still held then."""
+    from dagster_project.run_lock import run_lock
+
+    command = " ".join(["cdp", args.command, *sys.argv[2:]]) if sys.argv[1:2] == [args.command] \
+        else f"cdp {args.command}"
+    args.held.enter_context(run_lock(
+        settings, command,
+        on_wait=lambda holder: _say(f"cdp {args.command}: waiting up to "
+                                    f"{settings.run_wait_seconds:g} s for {holder.describe()}"),
+        on_takeover=lambda warning: _say(f"cdp {args.command}: warning: {warning}")))
 
 
 def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
@@ -258,10 +278,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.getLogger("dagster").propagate = False  # the progress lines say what matters
     try:
-        return args.func(args)
-    except SettingsError as exc:
-        _say(f"cdp {args.command}: {exc}")
-        return 2
+        with contextlib.ExitStack() as args.held:  # what the command holds, e.g. the run lock
+            return args.func(args)
+    except (SettingsError, WarehouseBusy) as exc:
+        return _report_error(args, exc)
+
+
+def _report_error(args: argparse.Namespace, exc: Exception) -> int:
+    """An expected failure as one line, no traceback; its exit code."""
+    _say(f"cdp {args.command}: {exc}")
+    return EXIT_BUSY if isinstance(exc, WarehouseBusy) else 2
 
 
 if __name__ == "__main__":

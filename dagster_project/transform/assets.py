@@ -17,6 +17,7 @@ from dagster_dbt import (
 from dagster_project.compat import CdpDbtCliResource
 from dagster_project.engines.resource import EngineResource
 from dagster_project.memory import dbt_memory_limit, release_memory
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.settings import Settings
 from dagster_project.settings_resource import SettingsResource
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
@@ -93,7 +94,7 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
                 dagster_dbt_translator=translator)
     def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                        config: DbtBuildConfig, engine: EngineResource,
-                       settings: SettingsResource):
+                       settings: SettingsResource, run_lock: RunLockResource):
         """`dbt build`: models, then their tests, which show as checks on each model. A full
         build is skipped when nothing it reads changed since the last one (see build_state).
 
