@@ -48,7 +48,7 @@ class RunLockResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[RunLockResource]:
-        run = context.dagster_run
+        run = context.run
         log = context.log
         lock = run_lock(self.settings.get(), run_command(run),
                         run_id=run.run_id if run else None,
