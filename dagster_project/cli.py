@@ -88,7 +88,10 @@ def run_pipeline(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     _write_last_run(settings, result, job_name, args.select, elapsed)
     if not result.success:
-        _say(f"cdp run: FAILED after {elapsed:.1f} s")
+        from dagster_project.orchestration.failures import write_failure_log
+
+        detail = write_failure_log(settings, result.run_id, job_name, result.all_events)
+        _say(f"cdp run: FAILED after {elapsed:.1f} s (the whole errors: {detail})")
         for message in _failures(result):
             _say(f"  - {message}")
         _record_failure(settings, result, job_name)
@@ -197,19 +200,22 @@ def _report_quality(settings) -> None:
 
 
 def _failures(result) -> list[str]:
+    """One line per failed step or check: what went wrong, without the stack trace (the
+    failure log holds it)."""
+    from dagster_project.orchestration.failures import one_line
+
     messages = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
             if error and error.cls_name == "DagsterAssetCheckFailedError":
                 continue  # named below, with what failed
-            text = error.message.strip() if error else "unknown error"
-            if error and error.cause:
-                text += f" (caused by: {error.cause.message.strip()})"
+            # Dagster wraps the step's own error: say the cause, which is what went wrong.
+            text = one_line((error.cause or error).message) if error else "unknown error"
             messages.append(f"step {event.step_key}: {text}")
     for data in _check_evaluations(result):
         if not data.passed and not _is_warning(data):
-            detail = f": {data.description}" if data.description else ""
+            detail = f": {one_line(data.description)}" if data.description else ""
             messages.append(f"check {data.check_name} on {data.asset_key.to_user_string()} "
                             f"failed{detail}")
     return messages or ["the run failed; see the log above"]

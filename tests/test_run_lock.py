@@ -22,6 +22,7 @@ from conftest import CDP, EXAMPLE_LANDING, run_cdp, write
 from dagster_project.definitions import build_definitions
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
+from dagster_project.orchestration.failures import one_line
 from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.orchestration.sensors import SETTLE_SECONDS, landing_zone_sensor
 from dagster_project.run_lock import WarehouseBusy, holder, lock_path, run_lock
@@ -239,6 +240,17 @@ def test_the_instance_runs_one_run_at_a_time(tmp_path):
         # What the daemon's run queue reads (the `concurrency: runs:` section).
         queue = instance.get_concurrency_config().run_queue_config
         assert queue.max_concurrent_runs == 1
+
+
+def test_a_failure_reads_as_one_line():
+    dbt = ("The dbt CLI process with command\n\n`dbt build`\n\nfailed with exit code `2`.\n\n"
+           "Errors parsed from dbt logs:\n\nEncountered an error:\nIO Error: Could not set lock "
+           "on file \"wh.duckdb\"\n\nTraceback (most recent call last):\n  File \"x.py\"\n")
+    assert one_line(dbt) == 'Encountered an error: IO Error: Could not set lock on file "wh.duckdb"'
+    assert one_line("_duckdb.IOException: IO Error: Is a directory") == "IO Error: Is a directory"
+    assert one_line("no rows\n  where expected") == "no rows where expected"
+    long = one_line("x" * 1000)
+    assert len(long) == 300 and long.endswith("...")
 
 
 def _popen_cdp(env: dict[str, str]) -> subprocess.Popen:
