@@ -279,8 +279,9 @@ def test_two_cdp_runs_the_second_refused_with_exit_code_3_or_waiting(tmp_path):
     first = _popen_cdp(_env(tmp_path))
     _wait_for_holder(settings, first.pid, first)
     time.sleep(2)  # a few seconds apart, as a person would start it
-    second = run_cdp("run", env=_env(tmp_path))
     waiting = _popen_cdp(_env(tmp_path, CDP_RUN_WAIT_SECONDS="600"))
+    second = run_cdp("run", env=_env(tmp_path))
+    status = run_cdp("status", env=_env(tmp_path))  # a reader, during the run
     first_out, first_err = first.communicate(timeout=600)
     waiting_out, waiting_err = waiting.communicate(timeout=600)
 
@@ -290,6 +291,8 @@ def test_two_cdp_runs_the_second_refused_with_exit_code_3_or_waiting(tmp_path):
     assert second.stdout.count("\n") == 1 and second.stderr == ""  # one line, no traceback
     assert second.stdout.startswith(f"cdp run: the warehouse {settings.warehouse_path} is in use "
                                     f"by cdp run (pid {first.pid} on ")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert f"run in progress: cdp run (pid {first.pid} on " in status.stdout
     assert waiting.returncode == 0, waiting_out + waiting_err
     assert f"waiting up to 600 s for cdp run (pid {first.pid} on " in waiting_out
     assert "cdp run: done in" in waiting_out

@@ -102,8 +102,9 @@ def run_in_progress(context: dg.SensorEvaluationContext, settings) -> str | None
            description="Starts cdp_daily when export files are added, replaced or removed in "
                        "the landing zone (CDP_LANDING_DIR).")
 def landing_zone_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
-    landing = settings.get().landing_dir
-    busy = run_in_progress(context, settings.get())
+    config = settings.get()
+    landing = config.landing_dir
+    busy = run_in_progress(context, config)
     if busy:
         return dg.SkipReason(f"a run is in progress: {busy}; new files wait for the first tick "
                              "after it")
