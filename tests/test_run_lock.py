@@ -22,7 +22,7 @@ from conftest import CDP, EXAMPLE_LANDING, run_cdp, write
 from dagster_project.definitions import build_definitions
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
-from dagster_project.orchestration.failures import one_line
+from dagster_project.orchestration.failures import failed_steps_and_checks, one_line
 from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.orchestration.sensors import SETTLE_SECONDS, landing_zone_sensor
 from dagster_project.run_lock import WarehouseBusy, holder, lock_path, run_lock
@@ -167,6 +167,8 @@ def test_a_dagster_run_fails_before_its_first_step_while_another_run_holds_the_l
     error = failure.event_specific_data.error
     causes = [error.message, *(c.message for c in (error.cause, error.context) if c)]
     assert any(f"is in use by cdp run (pid {process.pid} on " in text for text in causes), causes
+    steps, _ = failed_steps_and_checks(result.all_events)  # what the failure record says
+    assert len(steps) == 1 and f"is in use by cdp run (pid {process.pid} on " in steps[0]["error"]
     assert not settings.warehouse_path.exists()
 
 

@@ -74,6 +74,13 @@ def failed_steps_and_checks(events: Iterable[Any]) -> tuple[list[dict], list[dic
             if error and error.cause:
                 text += f" (caused by: {error.cause.message.strip()})"
             steps.append({"step": event.step_key, "error": text})
+        elif kind == "RESOURCE_INIT_FAILURE":  # e.g. the warehouse held by another run
+            error = event.event_specific_data.error
+            cause = (error.cause or error) if error else None
+            entry = {"step": event.step_key or "resources",
+                     "error": cause.message.strip() if cause else event.message}
+            if entry not in steps:  # Dagster reports it once per step it would have run
+                steps.append(entry)
         elif kind == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed:
             data = event.asset_check_evaluation_data
             checks.append({"asset": data.asset_key.to_user_string(), "check": data.check_name,
