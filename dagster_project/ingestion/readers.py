@@ -311,19 +311,24 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
            raw_sql: str, skip_sql: str, rules: _Rules, labels: dict[str, str]) -> None:
     """Temp table `_checked` (_f, contract columns, _reason, _raw, _skip) from `from_sql`,
     whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to; `labels`: each
-    column's name in reasons."""
-    values = ", ".join(f"{c.value_sql(texts[c.name], rules.source_timezone)} as __cdp_v{i}"
+    column's name in reasons.
+
+    Each text is computed once, as column `__cdp_t<i>`, which the typed value and the rules
+    then read: a rule repeats its text many times, and a format's text can be long (Zendesk's
+    first response is a time computed from two fields), so inlining it would multiply it."""
+    computed = ", ".join(f"{texts[c.name]} as __cdp_t{i}" for i, c in enumerate(source.columns))
+    values = ", ".join(f"{c.value_sql(f'__cdp_t{i}', rules.source_timezone)} as __cdp_v{i}"
                        for i, c in enumerate(source.columns))
-    reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest,
+    reasons = extra_reasons + [c.reason_sql(f"__cdp_t{i}", rules.source_timezone, rules.latest,
                                             label=labels[c.name])
-                               for c in source.columns]
+                               for i, c in enumerate(source.columns)]
     renamed = ", ".join(f"__cdp_v{i} as {c.name}" for i, c in enumerate(source.columns))
     con.execute(f"""
         create or replace temp table _checked as
         select __cdp_f as _f, {renamed}, __cdp_reason as _reason,
                case when __cdp_reason is not null then {raw_sql} end as _raw, {skip_sql} as _skip
         from (select *, {values}, {first_reason_sql(reasons)} as __cdp_reason
-              from ({from_sql}))""")
+              from (select *, {computed} from ({from_sql})))""")
 
 
 def _modified_at_sql(paths: list[Path]) -> str:
@@ -361,13 +366,13 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     format_reasons: list[str] = []
     if export is not None:
         first_rows = csv_first_rows(paths[0], 4, delimiter=rules.delimiter)
-        fields = export.csv_fields(header, first_rows, rules.columns)
-        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
-                                             rules.constants)
-        extra_header_rows = export.extra_header_rows(first_rows)
         zone = export.file_timezone(first_rows) if export.file_timezone else None
         if zone:
             rules = rules._replace(source_timezone=zone)
+        fields = export.csv_fields(header, first_rows, rules.columns, rules.source_timezone)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
         if export.row_reasons is not None:
             format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
@@ -443,7 +448,7 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
-    fields = Fields("json", mapping=rules.columns)
+    fields = Fields("json", mapping=rules.columns, timezone=rules.source_timezone)
     texts, labels, absent = _json_texts(source, fields, rules)
     format_reasons = (rules.export.row_reasons(fields)
                       if rules.export is not None and rules.export.row_reasons else [])

@@ -11,6 +11,7 @@ from dagster_project.ingestion.exports import (
     segment,
     surveymonkey,
     typeform,
+    zendesk,
 )
 from dagster_project.ingestion.exports.base import ExportFormat
 
@@ -21,6 +22,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     *surveymonkey.FORMATS,
     *typeform.FORMATS,
     *google_forms.FORMATS,
+    *zendesk.FORMATS,
 )
 
 
