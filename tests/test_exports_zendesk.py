@@ -130,11 +130,11 @@ def test_a_broken_page_is_rejected_whole_as_unreadable_and_the_other_pages_load(
     text = json.dumps(page, indent=2)
     write(settings.landing_dir, "crm/tickets/zendesk/cut.json", text[:-40])
     write(settings.landing_dir, "crm/tickets/zendesk/cut_compact.json", json.dumps(page)[:-5])
-    write(settings.landing_dir, "crm/tickets/zendesk/good.json", text)
+    write(settings.landing_dir, "crm/tickets/zendesk/good.json.gz", text, gz=True)
     report = load(settings, "crm_tickets")
     assert per_file(report) == {"crm/tickets/zendesk/cut.json": (1, 0, 1),
                                 "crm/tickets/zendesk/cut_compact.json": (1, 0, 1),
-                                "crm/tickets/zendesk/good.json": (1, 1, 0)}
+                                "crm/tickets/zendesk/good.json.gz": (1, 1, 0)}
     reasons = {file: (row, reason) for file, row, reason in rejected(settings)}
     row, reason = reasons["crm/tickets/zendesk/cut.json"]
     assert row is None
@@ -263,3 +263,18 @@ def test_csv_minutes_that_are_no_number_reject_the_row_and_zero_replies_stay_zer
                                               "(first_response_at) 'n/a' is not a valid ISO "
                                               "8601 timestamp"),
         ("crm/tickets/zendesk/export.csv", 3, DELETED)]
+
+
+def test_a_json_array_of_tickets_is_read_ticket_by_ticket(settings):
+    second = dict(TICKET, id=2, via={"channel": 29}, status="solved",
+                  metric_set={"replies": 1, "solved_at": "2025-03-01T09:30:00Z",
+                              "reply_time_in_minutes": {"calendar": 2, "business": 2}})
+    write(settings.landing_dir, "crm/tickets/tickets.json", json.dumps([TICKET, second], indent=1))
+    report = load(settings, "crm_tickets")
+    assert (report.rows_read, report.rows_accepted) == (2, 2)
+    opened = datetime(2025, 3, 1, 9)
+    assert tickets(settings) == [
+        ("1", None, "web", opened, None, None, None, opened, 1),
+        ("2", None, "chat", opened, datetime(2025, 3, 1, 9, 2), datetime(2025, 3, 1, 9, 30), 1,
+         opened, 2)]
+    assert formats(settings) == {"crm/tickets/tickets.json": "zendesk"}
