@@ -278,3 +278,13 @@ def test_a_json_array_of_tickets_is_read_ticket_by_ticket(settings):
         ("2", None, "chat", opened, datetime(2025, 3, 1, 9, 2), datetime(2025, 3, 1, 9, 30), 1,
          opened, 2)]
     assert formats(settings) == {"crm/tickets/tickets.json": "zendesk"}
+
+
+def test_a_mapping_file_can_link_tickets_by_the_requesters_external_id(settings):
+    write(settings.landing_dir, "crm/tickets/zendesk/cdp_format.yml",
+          "columns:\n  contact_id: $._requester.external_id\n")
+    copy_fixture(settings, TIME_BASED)
+    report = load(settings, "crm_tickets")
+    assert (report.rows_read, report.rows_accepted) == (5, 5)
+    assert query(settings, "select ticket_id, contact_id from raw.crm_tickets order by 1") == [
+        ("101", None), ("102", "C-1042"), ("103", None), ("104", None), ("105", "C-1042")]

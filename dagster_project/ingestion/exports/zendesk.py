@@ -21,8 +21,10 @@ The choices, the same for both:
 - contact_id: the requester's email as `email:<address>` (`contact_by_email_sql`; the identity
   graph links it to the contact of that email), else the requester's external_id (the id an
   integration sets from another system, usually the CRM's), else NULL (the contract allows an
-  unknown caller). A page without the `users` side-load has no email: export with
-  `include=users`, else tickets carry no contact.
+  unknown caller). The email first: the identity graph links it by the rules of every email,
+  while an external_id may be another system's id (`columns: {contact_id:
+  $._requester.external_id}` links by it instead). A page without the `users` side-load has
+  no email: export with `include=users`, else tickets carry no contact.
 - channel: `via.channel` (a via type, or a via id number) -> phone / email / chat / social, and
   `web` for web forms and widgets; anything else (`api`, `rule`, `closed_ticket`, an unknown id)
   kept as written, never rejected.
