@@ -51,7 +51,7 @@ from dagster_project.ingestion.rules import timestamp_sql
 # Via ids (a number in `via.channel`) -> via types, from Zendesk's via types reference; an id
 # not listed is kept as its number.
 VIA_IDS = {
-    "0": "web_form", "4": "mail", "5": "api", "8": "rule", "9": "linked_problem",
+    "0": "web_form", "4": "mail", "5": "web_service", "8": "rule", "9": "linked_problem",
     "17": "dropbox", "19": "merge", "20": "batch", "23": "twitter_favorite", "24": "topic",
     "26": "twitter_dm", "27": "closed_ticket", "29": "chat", "30": "twitter",
     "31": "ticket_sharing", "33": "voicemail", "34": "phone_call_inbound",
