@@ -331,7 +331,14 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
                                              rules.columns, rules.constants)
         extra_header_rows = export.extra_header_rows(csv_first_rows(paths[0], 4))
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = [sql_string(absent)] if absent else []
+    reasons = [sql_string(absent)] if absent else []
+    skip_sql = "false"
+    if export is not None:  # the format's own reason and rows that are no rows of their own
+        fields = Fields("csv", header)
+        if export.row_reason is not None:
+            reasons.append(export.row_reason(fields))
+        if export.skip_rows is not None:
+            skip_sql = f"coalesce({export.skip_rows(fields)}, false)"
     raw_sql = csv_row_sql([quote_ident(h) for h in header])
     _start_read(con)
     read = f"""
@@ -342,10 +349,24 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
             {_REJECTS})"""
     if export is not None and export.rows_sql is not None:
         read = export.rows_sql(read)
-    _check(con, source, texts, read, missing, raw_sql, "false", rules, labels)
+    _check(con, source, texts, read, reasons, raw_sql, skip_sql, rules, labels)
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
+    if export is not None and export.footer is not None:
+        _drop_footer(con, export.footer)
     _rows_view(con, source, skip_first=extra_header_rows)
+
+
+def _drop_footer(con, pattern: str) -> None:
+    """Drop from `_reader_rejects` a file's footer: the first line the reader could not parse
+    that matches `pattern` (its start, after blank lines and an opening quote) and every later
+    one. A report's footer lines are single fields, never rows of the file's columns."""
+    starts_footer = sql_string('^\\s*"?(' + pattern + ')')
+    con.execute(f"""
+        delete from _reader_rejects
+        where exists (select 1 from _reader_rejects starts
+                      where starts._f = _reader_rejects._f and starts._n <= _reader_rejects._n
+                        and regexp_matches(starts._raw, {starts_footer}))""")
 
 
 def _json_texts(source: Source, fields: Fields, rules: _Rules):
@@ -404,6 +425,9 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
     fields = Fields("json")
     texts, labels, absent = _json_texts(source, fields, rules)
+    # the format's own reason, asked before the paths it reads are listed
+    own = [] if rules.export is None or rules.export.row_reason is None else [
+        rules.export.row_reason(fields)]
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
     records = _records_sql(_lines_sql(con, paths, rules), rules.export)
@@ -417,8 +441,8 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
               from ({records}))"""
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
-    _check(con, source, texts, parsed, [shape] + ([sql_string(absent)] if absent else []),
-           "line", blank, rules, labels)
+    _check(con, source, texts, parsed,
+           [shape] + ([sql_string(absent)] if absent else []) + own, "line", blank, rules, labels)
     _reader_rejects(con, jsonl=True, line_offset=0)
     _rows_view(con, source)
 

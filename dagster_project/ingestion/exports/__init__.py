@@ -4,11 +4,13 @@ formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source form
 
 from __future__ import annotations
 
-from dagster_project.ingestion.exports import hubspot, segment
+from dagster_project.ingestion.exports import hubspot, salesforce, segment, shopify
 from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
     *hubspot.FORMATS,
+    *salesforce.FORMATS,
+    *shopify.FORMATS,
     *segment.FORMATS,
 )
 

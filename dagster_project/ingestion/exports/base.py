@@ -110,6 +110,18 @@ class ExportFormat:
     # A query over the scanned records returning one record per contract row, with the same
     # columns (e.g. Shopify's line items grouped into orders): rows_sql(records_sql) -> SQL.
     rows_sql: Callable[[str], str] | None = None
+    # SQL (over the rows, after rows_sql) of a reason of the format's own, checked before the
+    # contract's rules; NULL: none. For what only the format can say, naming the record: a
+    # Shopify order without a buyer, an open Salesforce opportunity (not an order yet).
+    row_reason: Callable[[Fields], str] | None = None
+    # CSV: SQL (over the rows, after rows_sql) true for a record that is no row of its own (a
+    # continuation line item of a Shopify order): it keeps its record number, so the rows after
+    # it keep theirs, but it is neither read nor rejected.
+    skip_rows: Callable[[Fields], str] | None = None
+    # CSV: an RE2 pattern found at the start of the line that begins the file's footer (a
+    # Salesforce report's `"Grand Totals (3 records)"`): that line and every later line the CSV
+    # reader cannot parse as a row are no rows (not read, not rejected).
+    footer: str | None = None
     # What a reader should know: the choices the docs explain (docs/exports.md).
     notes: str = ""
 
