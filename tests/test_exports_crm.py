@@ -8,7 +8,10 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from conftest import load, query, write
+import pytest
+from conftest import load, query, run_in_process, write
+
+from dagster_project.settings import Settings
 
 VENDOR = Path(__file__).parent / "fixtures" / "vendor"
 
@@ -273,3 +276,47 @@ def test_a_pending_order_loads_from_a_later_export_once_final(settings):
     assert counts(report) == {"crm/orders/a.csv": (1, 0, 1), "crm/orders/b.csv": (1, 1, 0)}
     assert query(settings, "select order_id, status, updated_at from raw.crm_orders") == [
         ("#9", "cancelled", datetime(2025, 1, 4, 9, 0))]
+
+
+HUBSPOT = ('"Record ID","First Name","Email","Create Date","Last Modified Date"\n'
+           '"51","Ann","ann@example.com","2025-03-01 09:00","2025-03-01 09:00"\n'
+           '"52","Bob","bob@example.com","2025-03-01 09:00","2025-03-01 09:00"\n')
+ORDERS = ("Name,Email,Financial Status,Paid at,Total,Created at,Lineitem name,Cancelled at,"
+          "Source\n"
+          "#1,  ANN@Example.com ,paid,2025-04-01 10:00:00 -0400,40.00,"
+          "2025-04-01 10:00:00 -0400,Pen,,web\n"
+          "#1,  ANN@Example.com ,,,,2025-04-01 10:00:00 -0400,Ink,,\n"
+          "#2,ann@example.com,refunded,,25.00,2025-04-02 10:00:00 -0400,Pad,,web\n"
+          "#3,new@example.com,paid,,7.50,2025-04-03 10:00:00 -0400,Cup,,pos\n"
+          "#4,n/a,paid,,9.00,2025-04-04 10:00:00 -0400,Cup,,pos\n")
+
+
+@pytest.mark.slow
+def test_a_shopify_buyer_is_the_hubspot_contact_of_that_email(tmp_path):
+    """The whole pipeline: Shopify order #1 names its buyer by email only (` ANN@Example.com `,
+    contact_id `email:ANN@Example.com`); identity links it to the email's normalized node, which
+    HubSpot contact 51 carries, so its 40.00 is contact 51's revenue (the refunded #2 brings
+    none). A buyer no contact carries (#3) is a customer of the email alone; a placeholder email
+    (#4, `n/a`) names no one: its order belongs to no customer."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse.duckdb"
+    write(landing, "crm/contacts/hubspot/cdp_format.yml", "timezone: America/New_York\n")
+    write(landing, "crm/contacts/hubspot/contacts.csv", HUBSPOT)
+    write(landing, "crm/orders/shopify/orders_export_1.csv", ORDERS)
+    assert run_in_process(landing, warehouse, as_of="2025-04-30").success
+    settings = Settings(landing_dir=landing, warehouse_path=warehouse)
+    assert query(settings, "select primary_contact_id, email, orders, revenue "
+                           "from marts.customer_360 order by email") == [
+        ("51", "ann@example.com", 1, 40.0), ("52", "bob@example.com", 0, 0.0),
+        ("email:new@example.com", "new@example.com", 1, 7.5)]  # its one contact_id
+    assert query(settings, "select c.primary_contact_id, i.identifier_type, i.identifier_value, "
+                           "i.linked_by from marts.customer_identities i join "
+                           "marts.customer_360 c using (customer_key) "
+                           "order by c.email, i.identifier_type, i.identifier_value") == [
+        ("51", "contact_id", "51", "contact"),
+        ("51", "contact_id", "email:ANN@Example.com", "order_contact"),
+        ("51", "contact_id", "email:ann@example.com", "order_contact"),
+        ("51", "email", "ann@example.com", "contact_email"),
+        ("52", "contact_id", "52", "contact"),
+        ("52", "email", "bob@example.com", "contact_email"),
+        ("email:new@example.com", "contact_id", "email:new@example.com", "order_contact"),
+        ("email:new@example.com", "email", "new@example.com", "contact_id_email")]
