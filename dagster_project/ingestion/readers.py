@@ -4,7 +4,9 @@ New JSON-lines (and Parquet) files of a source are read in one DuckDB scan (`bat
 `read_files`), each row carrying its file's index; a CSV file, or a JSON document spread over
 many lines, is read alone. A vendor export (ingestion/exports/) is read by the same readers:
 its format gives the SQL of each contract column over its own fields, the rows it holds in a
-list (`records`), the header rows before its data, or a query that groups its rows. The typed and
+list (`records`), the header rows before its data, a query that groups its rows, reasons of its
+own (`row_reason`), rows that are no rows of their own (`skip_rows`: a Shopify order's further
+line items) and a footer that is no data (`footer`: a Salesforce report's). The typed and
 checked rows are materialized once, in file order (temp table `_checked`); the view `_rows`
 adds each row's number within its file and the rows the reader itself rejected.
 

@@ -35,7 +35,8 @@ from dagster_project.ingestion.rules import sql_string
 REPORT_DATE_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y, %I:%M %p", "%m/%d/%Y %H:%M",
                        "%m/%d/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 # The first line of a Classic report's footer (the totals line, else the copyright line).
-REPORT_FOOTER = r"Grand Totals \([0-9,.]+ records?\)|Copyright \(c\) [0-9]{4}-[0-9]{4} salesforce\.com"
+REPORT_FOOTER = (r"Grand Totals \([0-9,.]+ records?\)"
+                 r"|Copyright \(c\) [0-9]{4}-[0-9]{4} salesforce\.com")
 
 
 def report_datetime_sql(text: str) -> str:
