@@ -79,6 +79,23 @@ def test_salesforce_data_loader_contacts_with_upper_case_and_as_written_headers(
     assert (again.files_loaded, again.files_skipped) == (0, 2)
 
 
+def test_a_data_loader_query_without_last_modified_date_takes_the_files_time(settings):
+    """The issue's rule: a format without the date takes it from its own dates where it has
+    some, else from the file's modification time; a row with the column but no value is
+    rejected as always."""
+    path = write(settings.landing_dir, "crm/contacts/sf.csv",
+                 '"ID","LASTNAME","CREATEDDATE"\n"003A","Lee","2025-01-01T00:00:00.000Z"\n'
+                 '"003B","Ng",""\n')
+    stamp = datetime(2025, 2, 1, 8, 0, tzinfo=UTC).timestamp()
+    os.utime(path, (stamp, stamp))
+    report = load(settings, "crm_contacts")
+    assert counts(report) == {"crm/contacts/sf.csv": (2, 1, 1)}
+    assert query(settings, "select contact_id, created_at, updated_at from raw.crm_contacts") == [
+        ("003A", datetime(2025, 1, 1), datetime(2025, 2, 1, 8, 0))]
+    assert rejected(settings, "crm_contacts") == [
+        ("crm/contacts/sf.csv", 2, "CreatedDate (created_at) is required but empty")]
+
+
 def test_a_salesforce_report_footer_is_no_data_and_its_locale_dates_are_read(settings):
     """A Classic report CSV: labels, 15-character ids, en_US dates without an offset (read in
     the yml's zone), and after a blank line the footer (Grand Totals, copyright, confidential,
@@ -148,6 +165,30 @@ def test_salesforce_opportunities_closed_are_orders_open_ones_are_rejected_sayin
                  "once Closed Won or Closed Lost)"),
         (rel, 6, "ContactId, AccountId (contact_id) is required but empty")]
     assert formats(settings, "crm_orders")[rel].startswith("salesforce:crm/orders/salesforce/")
+
+
+def test_a_salesforce_opportunity_report_with_currency_amounts_and_its_footer(settings):
+    """A report's labels, en_US close dates, `USD 12,500.00` amounts, Closed / Won as 1 / 0, no
+    Contact ID (the Account ID is the buyer), no Last Modified Date (updated_at: the file's
+    modification time), and the footer skipped. A decimal-comma amount is not guessed."""
+    write(settings.landing_dir, "crm/orders/sf-report/cdp_format.yml",
+          "timezone: America/New_York\n")
+    rel = "crm/orders/sf-report/report1719824400000.csv"
+    land(settings, "salesforce/report_opportunities.csv", rel,
+         datetime(2025, 7, 1, 13, 0, tzinfo=UTC))
+    report = load(settings, "crm_orders")
+    assert counts(report) == {rel: (4, 2, 2)}
+    assert orders(settings, rel) == [
+        ("0065g00000OPP01", "0015g00000ACC01", None, datetime(2025, 3, 14, 4, 0), "completed",
+         12500.0, datetime(2025, 7, 1, 13, 0), 1),
+        ("0065g00000OPP02", "0015g00000ACC02", None, datetime(2025, 5, 2, 4, 0), "cancelled",
+         800.0, datetime(2025, 7, 1, 13, 0), 2)]
+    assert rejected(settings, "crm_orders") == [
+        (rel, 3, "opportunity 0065g00000OPP04: Stage 'Negotiation/Review' is an open stage: an "
+                 "open opportunity is not an order yet (it loads from a later export once Closed "
+                 "Won or Closed Lost)"),
+        (rel, 4, "Amount (amount) 'EUR 1.500,00' is not a number")]
+    assert formats(settings, "crm_orders")[rel].startswith("salesforce_report:")
 
 
 def test_opportunities_without_is_closed_go_by_the_stage_name(settings):
