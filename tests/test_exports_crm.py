@@ -361,3 +361,22 @@ def test_a_shopify_buyer_is_the_hubspot_contact_of_that_email(tmp_path):
         ("52", "email", "bob@example.com", "contact_email"),
         ("email:new@example.com", "contact_id", "email:new@example.com", "order_contact"),
         ("email:new@example.com", "email", "new@example.com", "contact_id_email")]
+
+
+def test_a_name_that_comes_back_after_another_order_is_a_second_version(settings):
+    """An order is the consecutive rows of one Name: #5 again after #6, with its order-level
+    fields, is a second version of #5 (staging keeps the latest); without them it is rejected,
+    not merged silently."""
+    write(settings.landing_dir, "crm/orders/orders_export.csv", HEADER +
+          "#5,a@x.com,paid,,10.00,2025-01-02 10:00:00 +0100,Pen,,web\n"
+          "#6,b@x.com,paid,,6.00,2025-01-02 11:00:00 +0100,Ink,,web\n"
+          "#5,a@x.com,refunded,,10.00,2025-01-02 10:00:00 +0100,Pen,2025-01-05 10:00:00 +0100,\n"
+          "#6,b@x.com,,,,2025-01-02 11:00:00 +0100,Pad,,\n")
+    report = load(settings, "crm_orders")
+    assert counts(report) == {"crm/orders/orders_export.csv": (4, 3, 1)}
+    assert query(settings, "select order_id, status, _row_number from raw.crm_orders "
+                           "order by _row_number") == [
+        ("#5", "completed", 1), ("#6", "completed", 2), ("#5", "cancelled", 3)]
+    assert rejected(settings, "crm_orders") == [
+        ("crm/orders/orders_export.csv", 4,
+         "Cancelled at, Financial Status (status) is required but empty")]
