@@ -191,6 +191,21 @@ def test_a_salesforce_opportunity_report_with_currency_amounts_and_its_footer(se
     assert formats(settings, "crm_orders")[rel].startswith("salesforce_report:")
 
 
+def test_a_report_totals_line_with_values_in_its_columns_is_no_row_either(settings):
+    """A totals line parsed as a row of the file's columns (its sums under Amount) is no row,
+    like the single-field footer lines after it."""
+    write(settings.landing_dir, "crm/orders/cdp_format.yml", "timezone: UTC\n")
+    write(settings.landing_dir, "crm/orders/report.csv",
+          '"Opportunity ID","Account ID","Stage","Amount","Close Date"\n'
+          '"006A","001A","Closed Won","USD 10.00","1/2/2025"\n'
+          '\n"Grand Totals (1 record)","","","USD 10.00",""\n\n'
+          '"Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."\n"Acme"\n')
+    report = load(settings, "crm_orders")
+    assert counts(report) == {"crm/orders/report.csv": (1, 1, 0)}
+    assert query(settings, "select order_id, amount, ordered_at from raw.crm_orders") == [
+        ("006A", 10.0, datetime(2025, 1, 2))]
+
+
 def test_opportunities_without_is_closed_go_by_the_stage_name(settings):
     write(settings.landing_dir, "crm/orders/opps.csv",
           "ID,ACCOUNTID,STAGENAME,AMOUNT,CLOSEDATE,LASTMODIFIEDDATE\n"

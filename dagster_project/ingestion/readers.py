@@ -341,6 +341,9 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
             reasons.append(export.row_reason(fields))
         if export.skip_rows is not None:
             skip_sql = f"coalesce({export.skip_rows(fields)}, false)"
+        if export.footer is not None:  # a totals line with values in its columns
+            starts = sql_string('^\\s*(' + export.footer + ')')
+            skip_sql += f" or regexp_matches(coalesce({quote_ident(header[0])}, ''), {starts})"
     raw_sql = csv_row_sql([quote_ident(h) for h in header])
     _start_read(con)
     read = f"""

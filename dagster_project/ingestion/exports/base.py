@@ -120,7 +120,8 @@ class ExportFormat:
     skip_rows: Callable[[Fields], str] | None = None
     # CSV: an RE2 pattern found at the start of the line that begins the file's footer (a
     # Salesforce report's `"Grand Totals (3 records)"`): that line and every later line the CSV
-    # reader cannot parse as a row are no rows (not read, not rejected).
+    # reader cannot parse as a row are no rows (not read, not rejected); so is a row whose first
+    # field it matches (a totals line that has values in the file's columns).
     footer: str | None = None
     # What a reader should know: the choices the docs explain (docs/exports.md).
     notes: str = ""
