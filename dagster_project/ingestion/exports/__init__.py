@@ -8,7 +8,9 @@ from dagster_project.ingestion.exports import (
     google_forms,
     hubspot,
     qualtrics,
+    salesforce,
     segment,
+    shopify,
     surveymonkey,
     typeform,
     zendesk,
@@ -17,6 +19,8 @@ from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
     *hubspot.FORMATS,
+    *salesforce.FORMATS,
+    *shopify.FORMATS,
     *segment.FORMATS,
     *qualtrics.FORMATS,
     *surveymonkey.FORMATS,
