@@ -47,7 +47,7 @@ had have has did do does got get thanks thank please if when what how all would 
 
 
 @cache
-def _identifier():
+def identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
@@ -71,9 +71,9 @@ def detect(normalized: pd.Series, tokens: pd.DataFrame) -> pd.Series:
     open_ = pd.isna(language)
     language[open_ & (letters < MIN_MODEL_LETTERS)] = "und"
     language[letters < MIN_LETTERS] = "und"
-    model = np.flatnonzero(pd.isna(language))
-    if len(model):
-        identifier = _identifier()
+    left = np.flatnonzero(pd.isna(language))
+    if len(left):
+        model = identifier()
         texts = normalized.to_numpy()
-        language[model] = [identifier.classify(texts[i])[0] for i in model]
+        language[left] = [model.classify(texts[i])[0] for i in left]
     return pd.Series(language, index=normalized.index, dtype=object)

@@ -24,6 +24,14 @@ def scorer_version(taxonomy_file: Path = topics.TAXONOMY_FILE) -> str:
     return digest.hexdigest()[:16]
 
 
+def warm_up(taxonomy_file: Path = topics.TAXONOMY_FILE) -> None:
+    """Load the lexicons, the taxonomy and the language model (each once per process), so that
+    timing a scoring call measures the scoring."""
+    sentiment.lexicon()
+    topics.taxonomy(Path(taxonomy_file))
+    language.identifier()
+
+
 def score_comments(comments: pd.Series,
                    taxonomy_file: Path = topics.TAXONOMY_FILE) -> pd.DataFrame:
     """One row per comment, in the same order: comment_redacted, language, sentiment,
