@@ -6,8 +6,11 @@ shorthand, Vietnamese typed without diacritics), then py3langid for what the rul
 1. fewer than MIN_LETTERS letters (emoji-only, "ok", "k") -> `und`;
 2. a letter only Vietnamese uses (ă đ ơ ư, dot below, hook above...) -> `vi`, unless English
    function words outnumber the Vietnamese-marked words (an English sentence quoting a name);
-3. otherwise common unaccented Vietnamese words and shorthand (khong, ko, dc, sp, nv, rat...)
-   against common English words (the, is, not, very, delivery...): the larger count wins;
+3. otherwise Vietnamese cues against English ones, the larger count wins. Vietnamese cues:
+   common unaccented words and shorthand (khong, ko, dc, sp, nv, rat...), every unaccented
+   syllable of our Vietnamese lexicon and taxonomy that is not an English word, and one more
+   for each unaccented Vietnamese phrase of two or more syllables found ("that vong" is
+   Vietnamese although "that" is English). English cues: common English words;
 4. no cue and fewer than MIN_MODEL_LETTERS letters -> `und`;
 5. otherwise py3langid (BSD-3, model inside the wheel) restricted to LANGUAGES, one call per
    remaining text (it has no batch call; on the sample almost every text is settled by 1-4).
@@ -20,7 +23,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from dagster_project.voc.text import VI_MARKS
+from dagster_project.voc.text import VI_MARKS, PhraseIndex, Tokens, normalize
 
 MIN_LETTERS = 3
 MIN_MODEL_LETTERS = 10
@@ -41,9 +44,35 @@ EN_CUES = frozenset("""
 the a an and or but is are was were be been it its this that these those i my me we our you
 your they them he she not no very so too really just of to in on at for with from by as
 good great bad poor nice love excellent terrible awful slow fast quick delivery service
-product quality price staff support app website order item items will would again never
+product quality price staff support website order item items will would again never
 had have has did do does got get thanks thank please if when what how all would could
 """.split())
+
+
+@cache
+def vietnamese_cues() -> tuple[frozenset, PhraseIndex]:
+    """(unaccented Vietnamese syllables, unaccented Vietnamese phrases of 2+ syllables) taken
+    from our lexicon and taxonomy, less every word English uses (VADER's lexicon, English
+    cues and terms): what makes a text typed without diacritics recognisably Vietnamese."""
+    from dagster_project.voc import sentiment, topics
+
+    english = set(EN_CUES)
+    vietnamese = set(VI_CUES)
+    phrases = {}
+    for index in (sentiment.lexicon().values, topics.taxonomy().index.values):
+        for key in index:
+            reading, term = key.split("|", 1)
+            if reading == sentiment.EN:
+                english.update(term.split())
+            elif reading == sentiment.VI_PLAIN:
+                vietnamese.update(term.split())
+                if " " in term:
+                    phrases[f"{sentiment.VI_PLAIN}|{term}"] = 1
+    from vaderSentiment import vaderSentiment as vader
+
+    english.update(vader.SentimentIntensityAnalyzer().lexicon)
+    return frozenset(w for w in vietnamese if w not in english and w.isalpha()), \
+        PhraseIndex(phrases)
 
 
 @cache
@@ -55,14 +84,21 @@ def identifier():
     return identifier
 
 
-def detect(normalized: pd.Series, tokens: pd.DataFrame) -> pd.Series:
-    """The language of each normalized text (`tokens`: text.tokens(normalized))."""
-    n = len(normalized)
-    doc = tokens["doc"].to_numpy()
-    vi_cues = np.bincount(doc, tokens["plain"].isin(VI_CUES).to_numpy(), minlength=n)
-    en_cues = np.bincount(doc, tokens["tok"].isin(EN_CUES).to_numpy(), minlength=n)
-    vi_marked = np.bincount(doc, tokens["tok"].str.contains(VI_MARKS).to_numpy(), minlength=n)
-    letters = normalized.str.count(r"[^\W\d_]").to_numpy()
+def detect(texts: pd.Series, tokens: Tokens) -> pd.Series:
+    """The language of each text (`tokens`: text.tokens(texts))."""
+    n = len(texts)
+    doc = tokens.doc
+    syllables, phrases = vietnamese_cues()
+    vi_cues = np.bincount(doc, tokens.vocabulary_in(syllables, plain=True), minlength=n)
+    plain_reading = {"vp": np.ones(len(tokens), dtype=bool)}
+    for size in range(2, phrases.max_n + 1):
+        at, _ = phrases.lookup(tokens, plain_reading, size, ("vp",))
+        vi_cues += np.bincount(doc[at], minlength=n)
+    en_cues = np.bincount(doc, tokens.vocabulary_in(EN_CUES), minlength=n)
+    marked_vocabulary = pd.Series(tokens.vocabulary, dtype=object).str.contains(VI_MARKS)
+    vi_marked = np.bincount(doc, marked_vocabulary.to_numpy(dtype=bool)[tokens.code], minlength=n)
+    letters_of = np.array([sum(c.isalpha() for c in t) for t in tokens.vocabulary], dtype=np.int64)
+    letters = np.bincount(doc, letters_of[tokens.code] if len(tokens) else None, minlength=n)
 
     language = np.full(n, None, dtype=object)
     language[(vi_cues > en_cues)] = "vi"
@@ -74,6 +110,6 @@ def detect(normalized: pd.Series, tokens: pd.DataFrame) -> pd.Series:
     left = np.flatnonzero(pd.isna(language))
     if len(left):
         model = identifier()
-        texts = normalized.to_numpy()
-        language[left] = [model.classify(texts[i])[0] for i in left]
-    return pd.Series(language, index=normalized.index, dtype=object)
+        normalized = normalize(pd.Series(texts.to_numpy(dtype=object)[left], dtype=object))
+        language[left] = [model.classify(t)[0] for t in normalized]
+    return pd.Series(language, index=texts.index, dtype=object)

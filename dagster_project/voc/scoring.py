@@ -30,6 +30,7 @@ def warm_up(taxonomy_file: Path = topics.TAXONOMY_FILE) -> None:
     sentiment.lexicon()
     topics.taxonomy(Path(taxonomy_file))
     language.identifier()
+    language.vietnamese_cues()
 
 
 def score_comments(comments: pd.Series,
@@ -38,10 +39,9 @@ def score_comments(comments: pd.Series,
     sentiment_score, topics (SEPARATOR-joined, '' for none)."""
     comments = pd.Series(comments, dtype=object).fillna("").reset_index(drop=True)
     redacted = text.redact(comments)
-    normalized = text.normalize(redacted)
-    marked = normalized.str.contains(text.VI_MARKS)
-    table = text.tokens(normalized)
-    lang = language.detect(normalized, table)
+    table = text.tokens(redacted)
+    marked = pd.Series(text.marked_docs(table, len(comments)))
+    lang = language.detect(redacted, table)
     reading = sentiment.reading(lang, marked)
     label, compound = sentiment.score(table, reading, len(comments))
     found = topics.detect(table, lang, marked, topics.taxonomy(Path(taxonomy_file)))

@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dagster_project.voc.text import PhraseIndex, has_marks, strip_one, term_tokens
+from dagster_project.voc.text import (
+    PhraseIndex,
+    Tokens,
+    has_marks,
+    longest_matches,
+    strip_one,
+    term_tokens,
+)
 
 TERMS_FILE = Path(__file__).with_name("sentiment_terms.csv")
 NEGATION_WINDOW = 3
@@ -45,10 +52,14 @@ VI_MARKED, VI_PLAIN, EN, OTHER = "vi", "vp", "en", "xx"
 KINDS = {"word": 0, "negator": 1, "booster": 2, "dampener": 3, "contrast": 4}
 
 
-@cache
-def lexicon(terms_file: Path = TERMS_FILE) -> PhraseIndex:
+def lexicon(terms_file: Path | str = TERMS_FILE) -> PhraseIndex:
     """Every lexicon in one index keyed "<lexicon>|<phrase>", valued (kind, valence): our terms
-    file and VADER's English lexicon, negations and boosters."""
+    file and VADER's English lexicon, negations and boosters. Read once per process."""
+    return _read_lexicon(Path(terms_file).resolve())
+
+
+@cache
+def _read_lexicon(terms_file: Path) -> PhraseIndex:
     from vaderSentiment import vaderSentiment as vader
 
     entries: dict[str, dict[str, tuple[int, float]]] = {VI_MARKED: {}, VI_PLAIN: {}, EN: {}}
@@ -88,48 +99,21 @@ def reading(language: pd.Series, marked: pd.Series) -> np.ndarray:
                      [VI_MARKED, VI_PLAIN, EN], OTHER).astype(object)
 
 
-def words_read(tokens: pd.DataFrame, reading_of_doc: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """(the tokens with their text's reading prefixed, the tokens as that reading sees them):
-    the plain reading sees tokens without diacritics, every other one as written."""
-    which = reading_of_doc[tokens["doc"].to_numpy()]
-    words = np.where(which == VI_PLAIN, tokens["plain"].to_numpy(dtype=object),
-                     tokens["tok"].to_numpy(dtype=object))
-    first = pd.Series(which, dtype=object) + "|" + pd.Series(words, dtype=object)
-    return first, words
-
-
-def score(tokens: pd.DataFrame, reading_of_doc: np.ndarray, n_docs: int,
+def score(tokens: Tokens, reading_of_doc: np.ndarray, n_docs: int,
           lex: PhraseIndex | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(sentiment label, score in [-1, 1]) of every text, from its token table."""
     lex = lex or lexicon()
-    doc = tokens["doc"].to_numpy()
+    doc = tokens.doc
     size = len(doc)
-    first, words = words_read(tokens, reading_of_doc)
     which = reading_of_doc[doc] if size else np.array([], dtype=object)
-    length = np.zeros(size, dtype=np.int64)
+    start, length, found = longest_matches(lex, tokens, which, (VI_PLAIN,))
+    index = np.arange(size)
     kind = np.full(size, -1, dtype=np.int64)
     valence = np.zeros(size)
-    for n in range(lex.max_n, 0, -1):  # the longest phrase starting at a token wins
-        at, values = lex.lookup(first, words, doc, n)
-        if not len(at):
-            continue
-        new = length[at] == 0
-        at = at[new]
-        found = np.array([v for v, keep in zip(values, new, strict=True) if keep]).reshape(-1, 2)
-        length[at] = n
-        kind[at] = found[:, 0].astype(np.int64)
-        valence[at] = found[:, 1]
-    # Left to right, a phrase covers its tokens: a match starting inside a phrase that counts
-    # does not count. Settled by repeating until nothing changes (a few rounds at most).
-    index = np.arange(size)
-    start = length > 0
-    for _ in range(lex.max_n + 1):
-        reach = np.where(start, index + length - 1, -1)
-        before = np.r_[-1, np.maximum.accumulate(reach)[:-1]] if size else reach
-        settled = (length > 0) & (before < index)
-        if np.array_equal(settled, start):
-            break
-        start = settled
+    if start.any():
+        pairs = np.array(found[start].tolist(), dtype=float).reshape(-1, 2)
+        kind[start] = pairs[:, 0].astype(np.int64)
+        valence[start] = pairs[:, 1]
     kind = np.where(start, kind, -1)
     # Every token carries the kind and valence of the phrase covering it, for its neighbours.
     cover = np.maximum.accumulate(np.where(start, index, -1)) if size else index
@@ -148,9 +132,16 @@ def score(tokens: pd.DataFrame, reading_of_doc: np.ndarray, n_docs: int,
     word = kind == KINDS["word"]
     sign = np.sign(valence)
     value = valence.copy()
+    # Negation reaches back NEGATION_WINDOW tokens, not past a clause break, and never turns
+    # an emoji around ("never again 😡" stays angry).
+    brk = tokens.brk
     negated = np.zeros(size, dtype=bool)
+    open_ = np.ones(size, dtype=bool)
     for back in range(1, NEGATION_WINDOW + 1):
-        negated |= neighbour(np.full(size, -back))[0] == KINDS["negator"]
+        at = np.clip(index - back, 0, max(size - 1, 0))
+        open_ &= (index - back >= 0) & (doc[at] == doc) & ~brk[at]
+        negated |= open_ & (kind_at[at] == KINDS["negator"])
+    negated &= tokens.word
     # Boosters and dampeners: the token before the word; in English also the one before that
     # ("very very good"), in Vietnamese the token after the word ("tốt lắm", "chậm quá").
     for offset in (np.full(size, -1), np.where(which == EN, -2, length)):

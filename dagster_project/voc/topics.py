@@ -20,8 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dagster_project.voc.sentiment import EN, VI_MARKED, VI_PLAIN, words_read
-from dagster_project.voc.text import PhraseIndex, has_marks, strip_one, term_tokens
+from dagster_project.voc.sentiment import EN, VI_MARKED, VI_PLAIN
+from dagster_project.voc.text import (
+    PhraseIndex,
+    Tokens,
+    has_marks,
+    longest_matches,
+    strip_one,
+    term_tokens,
+)
 
 TAXONOMY_FILE = Path(__file__).resolve().parents[2] / "dbt" / "seeds" / "voc_topics.csv"
 SEPARATOR = ", "  # between the topics of one comment, in taxonomy order
@@ -34,9 +41,13 @@ class Taxonomy:
     index: PhraseIndex  # "<reading>|<term>" -> bit mask of the topics the term belongs to
 
 
+def taxonomy(path: Path | str = TAXONOMY_FILE) -> Taxonomy:
+    """The taxonomy file, read once per process."""
+    return _read_taxonomy(Path(path).resolve())
+
+
 @cache
-def taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
-    """The taxonomy file, read once."""
+def _read_taxonomy(path: Path) -> Taxonomy:
     with open(path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     topics: list[str] = []
@@ -65,21 +76,19 @@ def taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:
     return Taxonomy(tuple(topics), labels, PhraseIndex(masks))
 
 
-def detect(tokens: pd.DataFrame, language: pd.Series, marked: pd.Series,
+def detect(tokens: Tokens, language: pd.Series, marked: pd.Series,
            tax: Taxonomy | None = None) -> pd.Series:
     """The topics of each text, joined by SEPARATOR in taxonomy order ('' for none)."""
     tax = tax or taxonomy()
     n_docs = len(language)
-    doc = tokens["doc"].to_numpy()
+    doc = tokens.doc
     mask = np.zeros(n_docs, dtype=np.int64)
     lang = language.to_numpy(dtype=object)
     vi_reading = np.where(lang == "en", "", np.where(marked.to_numpy(), VI_MARKED, VI_PLAIN))
     for reading in (np.full(n_docs, EN, dtype=object), vi_reading.astype(object)):
-        first, words = words_read(tokens, reading)
-        for n in range(1, tax.index.max_n + 1):
-            at, values = tax.index.lookup(first, words, doc, n)
-            if len(at):
-                np.bitwise_or.at(mask, doc[at], np.asarray(values, dtype=np.int64))
+        start, _, found = longest_matches(tax.index, tokens, reading[doc], (VI_PLAIN,))
+        if start.any():
+            np.bitwise_or.at(mask, doc[start], found[start].astype(np.int64))
     joined = np.full(n_docs, "", dtype=object)
     for bit, topic in enumerate(tax.topics):
         joined = np.where(mask & (1 << bit) != 0, joined + topic + SEPARATOR, joined)
