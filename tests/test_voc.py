@@ -231,6 +231,7 @@ def test_detractor_followups_carry_the_comment_scores(page_warehouse):
     commented = queue.index.isin(planted.index)
     assert commented.sum() > 10 and (~commented).sum() > 10
     assert queue[~commented].isna().all().all()  # no comment: no topics, no sentiment
-    both = queue[commented].join(planted, rsuffix="_planted")
+    both = queue[commented].merge(planted, left_index=True, right_index=True,
+                                  suffixes=("", "_planted"))
     assert (both.topics == both.topics_planted).all()
     assert (both.sentiment == both.sentiment_planted).all()
