@@ -48,7 +48,7 @@ mentions as (
     select
         dated.month,
         comment_topics.topic,
-        count(*) as comments,
+        count(*) as comments,  -- noqa: RF04
         avg(dated.sentiment_score) as mean_sentiment,
         count(dated.nps_category) as scored,
         count(case when dated.nps_category = 'promoter' then 1 end) as promoters,
