@@ -1,7 +1,8 @@
 """Redaction, normalization and the token table that language, sentiment and topics share.
 
-Everything here works on a whole pandas Series at once (pandas' string methods, one explode):
-the scorers never loop over comments in Python.
+A batch of texts is tokenized by DuckDB in one query; every lookup after that works on the
+batch's vocabulary (its distinct tokens) and on integer token codes with numpy, so the scorers
+never loop over comments in Python. Terms of a phrase index are tokenized like comments.
 """
 
 from __future__ import annotations
@@ -62,14 +63,9 @@ def normalize(texts: pd.Series) -> pd.Series:
             .str.replace("\ufe0f", "", regex=False))
 
 
-def strip_marks(texts: pd.Series) -> pd.Series:
-    """The same text without diacritics (đ -> d), as customers type when they skip them."""
-    return (texts.str.replace("đ", "d", regex=False).str.normalize("NFD")
-            .str.replace("[\u0300-\u036f]", "", regex=True).str.normalize("NFC"))
-
-
 def strip_one(text: str) -> str:
-    """strip_marks for one string (lexicon and taxonomy terms when they are loaded)."""
+    """The text without diacritics (đ -> d), as customers type when they skip them: used once
+    per distinct token of a batch, and on the lexicon and taxonomy terms when they load."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return unicodedata.normalize("NFC", re.sub("[\u0300-\u036f]", "", decomposed))
 
