@@ -234,3 +234,15 @@ def test_the_top_reasons_of_a_file_name_each_unknown_value_with_its_count(settin
         (1, "amount 'x' is not a number", [6]),
         (1, "status 'pending' is not one of completed, refunded, cancelled", [3])]}
     assert report.files_all_rejected == ["crm/orders/o.csv"]
+
+
+def test_every_format_is_in_the_readme_table_and_in_the_docs():
+    from dagster_project.ingestion.exports import FORMATS
+    from dagster_project.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme[readme.index("### Bring your own exports"):]
+    docs = (PROJECT_ROOT / "docs" / "exports.md").read_text()
+    for f in FORMATS:
+        assert f"`{f.name}`" in table, f.name
+        assert f"`{f.name}`" in docs, f.name
