@@ -279,19 +279,24 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
            raw_sql: str, skip_sql: str, rules: _Rules, labels: dict[str, str]) -> None:
     """Temp table `_checked` (_f, contract columns, _reason, _raw, _skip) from `from_sql`,
     whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to; `labels`: each
-    column's name in reasons."""
-    values = ", ".join(f"{c.value_sql(texts[c.name], rules.source_timezone)} as __cdp_v{i}"
+    column's name in reasons.
+
+    Each column's text is computed once, in a projection of its own (`__cdp_t<i>`), and the
+    typed value and the rules read that: a format's text can be costly (GA4's microseconds made
+    ISO text, a lookup in its event_params), and a rule names its text several times."""
+    once = ", ".join(f"{texts[c.name]} as __cdp_t{i}" for i, c in enumerate(source.columns))
+    values = ", ".join(f"{c.value_sql(f'__cdp_t{i}', rules.source_timezone)} as __cdp_v{i}"
                        for i, c in enumerate(source.columns))
-    reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest,
+    reasons = extra_reasons + [c.reason_sql(f"__cdp_t{i}", rules.source_timezone, rules.latest,
                                             label=labels[c.name])
-                               for c in source.columns]
+                               for i, c in enumerate(source.columns)]
     renamed = ", ".join(f"__cdp_v{i} as {c.name}" for i, c in enumerate(source.columns))
     con.execute(f"""
         create or replace temp table _checked as
         select __cdp_f as _f, {renamed}, __cdp_reason as _reason,
                case when __cdp_reason is not null then {raw_sql} end as _raw, {skip_sql} as _skip
         from (select *, {values}, {first_reason_sql(reasons)} as __cdp_reason
-              from ({from_sql}))""")
+              from (select *, {once} from ({from_sql})))""")
 
 
 def _modified_at_sql(paths: list[Path]) -> str:
@@ -403,6 +408,9 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
     fields = Fields("json")
+    derived = {name: how(fields) for name, how in
+               (rules.export.derived.items() if rules.export is not None else ())}
+    fields.take_used()
     texts, labels, absent = _json_texts(source, fields, rules)
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
@@ -415,6 +423,10 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         from (select __cdp_f, line,
                      try(json_type(line)) as _kind  -- NULL: not valid JSON
               from ({records}))"""
+    if derived:
+        values = ", ".join(f"{sql} as {quote_ident('__cdp_d_' + name)}"
+                           for name, sql in derived.items())
+        parsed = f"select *, {values} from ({parsed})"
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
     _check(con, source, texts, parsed, [shape] + ([sql_string(absent)] if absent else []),

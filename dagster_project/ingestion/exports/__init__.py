@@ -4,12 +4,14 @@ formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source form
 
 from __future__ import annotations
 
-from dagster_project.ingestion.exports import hubspot, segment
+from dagster_project.ingestion.exports import ga4, hubspot, rudderstack, segment
 from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
     *hubspot.FORMATS,
     *segment.FORMATS,
+    *ga4.FORMATS,
+    *rudderstack.FORMATS,
 )
 
 

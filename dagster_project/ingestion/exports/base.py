@@ -35,7 +35,9 @@ class Fields:
     it is, a number or boolean as its JSON text, an object or list as JSON; NULL when absent),
     `f.json(path)` the JSON value itself (for lists and objects: `event_params`).
     `f.modified_at()` is the file's modification time as ISO 8601 text in UTC, for formats
-    without a date of their own.
+    without a date of their own. `shown` (optional, JSON): the field's name in reasons when its
+    path is not how the tool's users name it (GA4's `event_params.page_location`, a lookup in a
+    list of key/value records, not a JSONPath).
     """
 
     def __init__(self, kind: FileKind, header: list[str] | None = None):
@@ -47,8 +49,8 @@ class Fields:
         self.used: list[str] = []  # the fields asked for since the last `take_used`
         self.missing: list[str] = []  # CSV: fields asked for that the header lacks
 
-    def __call__(self, name: str) -> str:
-        self.used.append(name)
+    def __call__(self, name: str, shown: str | None = None) -> str:
+        self.used.append(shown or name)
         if self.kind == "csv":
             found = self._by_name.get(name) or self._by_name.get(name.lower())
             if found is None:
@@ -61,11 +63,17 @@ class Fields:
         """CSV: the header holds `name` (exact or ignoring case)."""
         return name in self._by_name or name.lower() in self._by_name
 
-    def json(self, path: str) -> str:
+    def json(self, path: str, shown: str | None = None) -> str:
         if self.kind != "json":
             raise ValueError("json() is for JSON formats")
-        self.used.append(path)
+        self.used.append(shown or path)
         return f"_j[{_index(self.json_paths, path)}]"
+
+    def derived(self, name: str, shown: str) -> str:
+        """JSON: the format's derived value `name` (`ExportFormat.derived`), computed once per
+        record; `shown`: the field's name in reasons."""
+        self.used.append(shown)
+        return quote_ident(f"__cdp_d_{name}")
 
     def modified_at(self) -> str:
         self.used.append("the file's modification time")
@@ -110,6 +118,10 @@ class ExportFormat:
     # A query over the scanned records returning one record per contract row, with the same
     # columns (e.g. Shopify's line items grouped into orders): rows_sql(records_sql) -> SQL.
     rows_sql: Callable[[str], str] | None = None
+    # JSON: values computed once per record from its fields, before the columns, which read them
+    # with `f.derived(name, shown)`: a costly value several columns use (GA4's event_params
+    # parsed once for a dozen lookups), which DuckDB would otherwise compute once per use.
+    derived: Mapping[str, Callable[[Fields], str]] = field(default_factory=dict, hash=False)
     # What a reader should know: the choices the docs explain (docs/exports.md).
     notes: str = ""
 
