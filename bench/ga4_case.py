@@ -76,25 +76,30 @@ def _param(key: str, value: str, slot: str = "string_value") -> str:
             f"|| '}}}}'")
 
 
+def at(path: str) -> str:
+    """SQL: the text at `path` of the contract line's JSON `j`."""
+    return f"json_extract_string(j, '{path}')"
+
+
 def ga4_line_sql(lines: str) -> str:
     """SQL: each contract line (`line`, `n`) as a GA4 row in the bq extract dialect."""
     names = "MAP {" + ", ".join(f"{_q(k)}: {_q(v)}" for k, v in GA4_NAMES.items()) + "}"
-    micros = "(epoch_us(try_cast(json_extract_string(j, '$.timestamp') as timestamptz)))"
+    micros = f"(epoch_us(try_cast({at('$.timestamp')} as timestamptz)))"
     params = " || ',' || ".join([
         _param("ga_session_id", f"({micros} // 1800000000) * 1800", "int_value"),
         _param("ga_session_number", "1", "int_value"),
         _param("engagement_time_msec", "1200", "int_value"),
         _param("session_engaged", "'1'")])
     optional = ", ".join([
-        _param("page_location", "json_extract_string(j, '$.context.page.url')"),
-        _param("page_referrer", "json_extract_string(j, '$.context.page.referrer')"),
-        _param("page_title", "json_extract_string(j, '$.context.page.title')"),
-        _param("source", "json_extract_string(j, '$.context.campaign.source')"),
-        _param("medium", "json_extract_string(j, '$.context.campaign.medium')"),
-        _param("campaign", "json_extract_string(j, '$.context.campaign.name')")])
-    event = ("case json_extract_string(j, '$.type') when 'page' then 'page_view' when 'identify' then 'login' "
-             f"else coalesce(map_extract_value({names}, json_extract_string(j, '$.event')), "
-             "lower(replace(json_extract_string(j, '$.event'), ' ', '_'))) end")
+        _param("page_location", at("$.context.page.url")),
+        _param("page_referrer", at("$.context.page.referrer")),
+        _param("page_title", at("$.context.page.title")),
+        _param("source", at("$.context.campaign.source")),
+        _param("medium", at("$.context.campaign.medium")),
+        _param("campaign", at("$.context.campaign.name"))])
+    event = (f"case {at('$.type')} when 'page' then 'page_view' when 'identify' then 'login' "
+             f"else coalesce(map_extract_value({names}, {at('$.event')}), "
+             f"lower(replace({at('$.event')}, ' ', '_'))) end")
     return f"""
     select n, case when j is null then line else '{{' || concat_ws(',',
         '"event_date":"' || strftime(to_timestamp({micros} / 1e6), '%Y%m%d') || '"',
@@ -102,13 +107,13 @@ def ga4_line_sql(lines: str) -> str:
         '"event_name":' || to_json({event}),
         '"event_params":[' || concat_ws(',', {params}, {optional}) || ']',
         '"event_bundle_sequence_id":"' || n || '"',
-        '"user_id":' || to_json(json_extract_string(j, '$.user_id')),
-        '"user_pseudo_id":' || to_json(json_extract_string(j, '$.anonymous_id')),
+        '"user_id":' || to_json({at('$.user_id')}),
+        '"user_pseudo_id":' || to_json({at('$.anonymous_id')}),
         '"privacy_info":{{"analytics_storage":"Yes","ads_storage":"Yes",'
             || '"uses_transient_token":"No"}}',
         '"user_properties":[]',
         '"user_first_touch_timestamp":"' || ({micros} - 86400000000) || '"',
-        '"device":{{"category":' || to_json(json_extract_string(j, '$.context.device.type'))
+        '"device":{{"category":' || to_json({at('$.context.device.type')})
             || ',"mobile_brand_name":"Apple","operating_system":"iOS",'
             || '"operating_system_version":"iOS 17.1","language":"vi-vn",'
             || '"is_limited_ad_tracking":"No","web_info":{{"browser":"Safari",'
@@ -117,16 +122,16 @@ def ga4_line_sql(lines: str) -> str:
             || '"sub_continent":"Southeast Asia","metro":"(not set)"}}',
         '"traffic_source":{{"name":"(direct)","medium":"(none)","source":"(direct)"}}',
         '"stream_id":"4321098765"',
-        '"platform":"' || case json_extract_string(j, '$.context.channel') when 'app' then 'ANDROID'
+        '"platform":"' || case {at('$.context.channel')} when 'app' then 'ANDROID'
                               else 'WEB' end || '"',
-        case when json_extract_string(j, '$.properties.order_id') is not null then
-            '"ecommerce":{{"transaction_id":' || to_json(json_extract_string(j, '$.properties.order_id'))
-            || coalesce(',"purchase_revenue":' || try_cast(json_extract_string(j, '$.properties.revenue')
+        case when {at('$.properties.order_id')} is not null then
+            '"ecommerce":{{"transaction_id":' || to_json({at('$.properties.order_id')})
+            || coalesce(',"purchase_revenue":' || try_cast({at('$.properties.revenue')}
                                                            as double), '')
             || ',"total_item_quantity":"1"}}' end,
-        '"items":[' || coalesce('{{"item_id":' || to_json(json_extract_string(j, '$.properties.product_id'))
+        '"items":[' || coalesce('{{"item_id":' || to_json({at('$.properties.product_id')})
             || ',"item_name":"Thing"' || coalesce(',"price":' || try_cast(
-                json_extract_string(j, '$.properties.price') as double), '') || ',"quantity":"1"}}', '') || ']',
+                {at('$.properties.price')} as double), '') || ',"quantity":"1"}}', '') || ']',
         '"is_active_user":true') || '}}' end as line
     from (select n, line, case when try(json_type(line)) = 'OBJECT' then line::json end as j
           from ({lines}))"""
