@@ -2,6 +2,7 @@
 and from GA4's BigQuery export layout, the load times compared (goal: GA4 within 1.5x).
 
     .venv/bin/python bench/ga4_case.py LANDING [--events 1000000] [--workdir /tmp/cdp-ga4]
+                                       [--results-dir bench/results]
 
 1. The first web-event files of LANDING (file order, whole files) up to `--events` lines are
    linked into <workdir>/contract/web/events/, and each is written again in GA4's layout into
@@ -13,7 +14,9 @@ and from GA4's BigQuery export layout, the load times compared (goal: GA4 within
 2. Each of the three is loaded (`load_source`, web_events only) into an empty warehouse, in
    this process; wall and CPU seconds (CPU: the process's, all DuckDB threads; steadier than
    wall time on a shared machine).
-3. One JSON line on stdout: rows, bytes, seconds, and the ratios GA4 / contract.
+3. One JSON line on stdout: rows, bytes, seconds, and the ratios GA4 / contract; with
+   `--results-dir`, also bench/results/ga4-<UTC timestamp>.json (with the machine's figures).
+   `make bench` runs it as its phase (e) on the bench's landing zone (bench/pipeline.py).
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ import os
 import shutil
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 from dagster_project.engines.duckdb import connect  # noqa: E402
 from dagster_project.ingestion import SOURCES  # noqa: E402
@@ -213,11 +218,22 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cdp-ga4"))
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--results-dir", type=Path)
+    parser.add_argument("--note")
     args = parser.parse_args()
+    started_at = datetime.now(UTC)
     result = run(args.landing.resolve(), args.workdir.resolve(), args.events)
     if not args.keep:
         shutil.rmtree(args.workdir, ignore_errors=True)
     print(json.dumps(result))
+    if args.results_dir:
+        from pipeline import machine
+        out = args.results_dir / f"ga4-{started_at:%Y%m%dT%H%M%SZ}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"started_at": started_at.isoformat(timespec="seconds"),
+                                   "events": args.events, "note": args.note,
+                                   "machine": machine() | {"load_average_end": os.getloadavg()},
+                                   **result}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
