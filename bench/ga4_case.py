@@ -171,7 +171,8 @@ def prepare(landing: Path, work: Path, events: int) -> dict:
                     f"to {_q(str(ga4))} (format csv, header false, delimiter '\x1f', "
                     f"quote '\x1e', escape '\x1e')")
         columns = "{" + ", ".join(f"{_q(k)}: {_q(v)}" for k, v in PARQUET_COLUMNS.items()) + "}"
-        # Parquet holds no malformed line: those of the JSON twin are left out.
+        # A malformed line of the JSON twin becomes a row of NULLs (ignore_errors), which the
+        # loader rejects for its missing fields: the same rows read and rejected.
         con.execute(f"copy (select * from read_json({_q(str(ga4))}, columns={columns}, "
                     f"format='newline_delimited', ignore_errors=true)) to {_q(str(parquet))} "
                     f"(format parquet)")
