@@ -162,7 +162,8 @@ def _numbers_and_nulls(row):
 
 
 def test_ga4_integers_as_numbers_nulls_as_null_and_parquet_read_the_same(settings, tmp_path):
-    """The three routes of one day's rows give the same columns and the same message_ids."""
+    """The routes of one day's rows (bq extract's JSON, a client library's JSON lines, Parquet,
+    a console download's JSON array) give the same columns and the same message_ids."""
     write(settings.landing_dir, "web/events/ga4/a/events_20250101.ndjson",
           ndjson(GA4_ROWS))
     write(settings.landing_dir, "web/events/ga4/b/events_20250101.jsonl",
@@ -171,8 +172,10 @@ def test_ga4_integers_as_numbers_nulls_as_null_and_parquet_read_the_same(setting
     source.write_text(ndjson(GA4_ROWS))
     parquet = settings.landing_dir / "web/events/ga4/c/events_20250101.parquet"
     write_ga4_parquet(source, parquet)
+    write(settings.landing_dir, "web/events/ga4/d/results.json",
+          json.dumps([_numbers_and_nulls(r) for r in GA4_ROWS], indent=2))
     report = load(settings, "web_events")
-    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (21, 21, 0)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (28, 28, 0)
     by_file = {}
     for file, *row in query(settings, f"select _file, message_id, {COLUMNS} from raw.web_events "
                                       "order by _file, _row_number"):
@@ -180,6 +183,7 @@ def test_ga4_integers_as_numbers_nulls_as_null_and_parquet_read_the_same(setting
     assert [r[1:] for r in by_file["a"]] == EXPECTED
     assert by_file["b"] == by_file["a"]
     assert by_file["c"] == by_file["a"]
+    assert by_file["d"] == by_file["a"]
     assert set(formats(settings).values()) == {"ga4"}
 
 
