@@ -20,7 +20,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+from dagster_project.run_lock import WarehouseBusy
 from dagster_project.settings import SettingsError, get_settings
+
+# Exit codes: 1 a run failed (a step or a check), 2 a setting or an argument cannot be used,
+# 3 another run holds the warehouse (run_lock.py).
+EXIT_BUSY = 3
 
 
 def _say(message: str) -> None:
@@ -28,11 +33,14 @@ def _say(message: str) -> None:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
+    if args.reload_rejected:  # a setting for this run: the raw assets' settings resource reads it
+        os.environ["CDP_RELOAD_REJECTED"] = "true"
     settings = get_settings()
     if not settings.landing_dir.is_dir():
         _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
              "with `cdp generate --out DIR` or point CDP_LANDING_DIR at your exports.")
         return 2
+    _hold_warehouse(args, settings)
     started = time.perf_counter()
     _say(f"cdp run: landing zone {settings.landing_dir}")
     _say(f"         warehouse    {settings.warehouse_path} (reporting zone {settings.timezone})")
@@ -78,17 +86,45 @@ def run_pipeline(args: argparse.Namespace) -> int:
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
+    from dagster_project.ingestion import SOURCES
+    from dagster_project.ingestion.unread import unread_entries, unread_lines
+
+    for line in unread_lines(unread_entries(settings.landing_dir, tuple(SOURCES.values()))):
+        _say(line)
     _report_quality(settings)
     elapsed = time.perf_counter() - started
     _write_last_run(settings, result, job_name, args.select, elapsed)
+    problems = run_problems(_load_metadata(result), settings)
+    if result.success and problems:
+        _say(f"cdp run: FAILED after {elapsed:.1f} s (the marts were built from the rest)")
+        for message in problems:
+            _say(f"  - {message}")
+        return 1
     if not result.success:
-        _say(f"cdp run: FAILED after {elapsed:.1f} s")
+        from dagster_project.orchestration.failures import write_failure_log
+
+        detail = write_failure_log(settings, result.run_id, job_name, result.all_events)
+        _say(f"cdp run: FAILED after {elapsed:.1f} s (the whole errors: {detail})")
         for message in _failures(result):
             _say(f"  - {message}")
         _record_failure(settings, result, job_name)
         return 1
     _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
     return 0
+
+
+def _hold_warehouse(args: argparse.Namespace, settings) -> None:
+    """Take the warehouse's run lock until the command ends (`main` releases it), waiting up to
+    CDP_RUN_WAIT_SECONDS for another run; `WarehouseBusy` when it is still held then."""
+    from dagster_project.run_lock import run_lock
+
+    command = " ".join(["cdp", args.command, *sys.argv[2:]]) if sys.argv[1:2] == [args.command] \
+        else f"cdp {args.command}"
+    args.held.enter_context(run_lock(
+        settings, command,
+        on_wait=lambda holder: _say(f"cdp {args.command}: waiting up to "
+                                    f"{settings.run_wait_seconds:g} s for {holder.describe()}"),
+        on_takeover=lambda warning: _say(f"cdp {args.command}: warning: {warning}")))
 
 
 def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
@@ -132,18 +168,67 @@ def _record_failure(settings, result, job_name: str) -> None:
         _say(f"  ! {webhook_error}")
 
 
-def _report(result) -> None:
-    """One line per raw load: rows read = accepted + rejected; one per check that warned."""
+# Files whose reasons `cdp run` prints per source (the most rejected first); the rest are in
+# quarantine.rejected_rows.
+REASON_FILES_SHOWN = 5
+
+
+def _load_metadata(result) -> dict[str, dict]:
+    """Each raw load's metadata, by source name."""
+    loads = {}
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         meta = {k: v.value for k, v in mat.metadata.items()}
         if "rows_read" in meta:
-            _say(f"  {mat.asset_key.to_user_string():<24} read {meta['rows_read']:>10,}  "
-                 f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
-                 f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+            loads[mat.asset_key.path[-1]] = meta
+    return loads
+
+
+def _report(result) -> None:
+    """One line per raw load: rows read = accepted + rejected, then the top reasons of the
+    files with rejected rows; one line per check that warned."""
+    for name, meta in _load_metadata(result).items():
+        _say(f"  raw/{name:<20} read {meta['rows_read']:>10,}  "
+             f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
+             f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+        for line in reason_lines(meta.get("rejections") or {}):
+            _say(line)
     for data in _check_evaluations(result):
         if not data.passed and _is_warning(data):
             _say(_warning_line(data))
+
+
+def reason_lines(rejections: dict[str, list]) -> list[str]:
+    """The top reasons of the files most rejected (REASON_FILES_SHOWN of them)."""
+    by_count = sorted(rejections.items(), key=lambda item: -sum(n for n, _, _ in item[1]))
+    lines = []
+    for file, reasons in by_count[:REASON_FILES_SHOWN]:
+        lines.append(f"      {file}:")
+        for n, example, rows in reasons:
+            more = ", ..." if n > len(rows) else ""
+            where = f" (rows {', '.join(map(str, rows))}{more})" if rows else ""
+            lines.append(f"        {n:>6,} x {example}{where}")
+    if len(by_count) > REASON_FILES_SHOWN:
+        lines.append(f"      ... and {len(by_count) - REASON_FILES_SHOWN} more file(s) with "
+                     "rejected rows (quarantine.rejected_rows)")
+    return lines
+
+
+def run_problems(loads: dict[str, dict], settings) -> list[str]:
+    """What fails a run whose steps all succeeded (issue 25): a source that found no file at
+    all (unless CDP_OPTIONAL_SOURCES names it), a file whose every new row was rejected."""
+    from dagster_project.ingestion import SOURCES
+
+    problems = []
+    for name, meta in loads.items():
+        if meta.get("files_seen") == 0 and name not in settings.optional_sources:
+            folder = settings.landing_dir / SOURCES[name].folder
+            problems.append(f"{name}: no file in {folder} (nothing was read; add its exports "
+                            f"there, or name it in CDP_OPTIONAL_SOURCES if it has none)")
+        for file in meta.get("files_all_rejected") or []:
+            problems.append(f"{name}: every row of {file} was rejected (its reasons are above "
+                            "and in quarantine.rejected_rows)")
+    return problems
 
 
 def _check_evaluations(result) -> list:
@@ -177,19 +262,22 @@ def _report_quality(settings) -> None:
 
 
 def _failures(result) -> list[str]:
+    """One line per failed step or check: what went wrong, without the stack trace (the
+    failure log holds it)."""
+    from dagster_project.orchestration.failures import one_line
+
     messages = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
             if error and error.cls_name == "DagsterAssetCheckFailedError":
                 continue  # named below, with what failed
-            text = error.message.strip() if error else "unknown error"
-            if error and error.cause:
-                text += f" (caused by: {error.cause.message.strip()})"
+            # Dagster wraps the step's own error: say the cause, which is what went wrong.
+            text = one_line((error.cause or error).message) if error else "unknown error"
             messages.append(f"step {event.step_key}: {text}")
     for data in _check_evaluations(result):
         if not data.passed and not _is_warning(data):
-            detail = f": {data.description}" if data.description else ""
+            detail = f": {one_line(data.description)}" if data.description else ""
             messages.append(f"check {data.check_name} on {data.asset_key.to_user_string()} "
                             f"failed{detail}")
     return messages or ["the run failed; see the log above"]
@@ -203,13 +291,15 @@ def generate(args: argparse.Namespace) -> int:
         manifest = generate_landing_zone(
             Path(args.out), customers=args.customers, seed=args.seed,
             start=date.fromisoformat(args.start), days=args.days,
-            events_per_customer=args.events_per_customer, progress=_say)
+            events_per_customer=args.events_per_customer, progress=_say,
+            formats=args.format)
     except (FileExistsError, ValueError) as exc:
         _say(f"cdp generate: {exc}")
         return 2
     for name, numbers in manifest["sources"].items():
         _say(f"  {name:<18} rows {numbers['rows_written']:>10,}  invalid "
-             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}")
+             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}"
+             + (f"  ({numbers['format']} format)" if "format" in numbers else ""))
     _say(f"cdp generate: wrote {args.out} in {time.perf_counter() - started:.1f} s "
          f"(ground truth in {Path(args.out) / '_ground_truth'})")
     return 0
@@ -233,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show Dagster's own console log at this level instead of progress lines")
     run.add_argument("--ephemeral", action="store_true",
                      help="keep no Dagster run history even when DAGSTER_HOME is set")
+    run.add_argument("--reload-rejected", action="store_true",
+                     help="read again every file with rejected rows (after a fix of a setting "
+                          "or a cdp_format.yml): CDP_RELOAD_REJECTED=true for this run")
     run.add_argument("--full-refresh", action="store_true",
                      help="rebuild the incremental dbt models (web events, sessions) from raw")
     run.add_argument("--select", action="append", metavar="NAME",
@@ -250,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", default="2025-01-01", help="first day of the data (YYYY-MM-DD)")
     gen.add_argument("--days", type=int, default=365)
     gen.add_argument("--events-per-customer", type=float, default=50.0)
+    gen.add_argument("--format", default="contract",
+                     help="write these sources in the tools' own export formats: a comma-"
+                          "separated list of ga4, hubspot, shopify, zendesk, qualtrics "
+                          "(the others stay in the contract format; docs/exports.md)")
     gen.set_defaults(func=generate)
     return parser
 
@@ -258,10 +355,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.getLogger("dagster").propagate = False  # the progress lines say what matters
     try:
-        return args.func(args)
-    except SettingsError as exc:
-        _say(f"cdp {args.command}: {exc}")
-        return 2
+        with contextlib.ExitStack() as args.held:  # what the command holds, e.g. the run lock
+            return args.func(args)
+    except (SettingsError, WarehouseBusy) as exc:
+        return _report_error(args, exc)
+
+
+def _report_error(args: argparse.Namespace, exc: Exception) -> int:
+    """An expected failure as one line, no traceback; its exit code."""
+    _say(f"cdp {args.command}: {exc}")
+    return EXIT_BUSY if isinstance(exc, WarehouseBusy) else 2
 
 
 if __name__ == "__main__":

@@ -124,3 +124,111 @@ def test_segment_calls_fill_the_contract_events_from_lines_and_from_a_webhook_ar
          "$.messageId (message_id) is required but empty")]
     labels = formats(settings, "web_events")
     assert set(labels.values()) == {"segment"}
+
+
+def test_an_order_status_outside_the_contract_list_is_rejected_naming_the_allowed_ones(settings):
+    write(settings.landing_dir, "crm/orders/orders.csv",
+          "order_id,contact_id,ordered_at,status,amount,updated_at\n"
+          "O1,C1,2025-03-01T09:00:00Z, Completed ,10,2025-03-01T09:00:00Z\n"
+          "O2,C1,2025-03-01T09:00:00Z,shipped,10,2025-03-01T09:00:00Z\n")
+    report = load(settings, "crm_orders")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (2, 1, 1)
+    assert query(settings, "select order_id, status from raw.crm_orders") == [
+        ("O1", " Completed ")]  # as written; staging trims and lower-cases it
+    assert rejected(settings, "crm_orders") == [
+        ("crm/orders/orders.csv", 2,
+         "status 'shipped' is not one of completed, refunded, cancelled")]
+
+
+CP1252_CONTACTS = ("contact_id,first_name,last_name,created_at,updated_at\r\n"
+                   "C1,José,Müller,2025-03-01T09:00:00Z,2025-03-01T09:00:00Z\r\n"
+                   "C2,Zoë,Ng,2025-03-01T09:00:00Z,2025-03-01T09:00:00Z\r\n").encode("cp1252")
+
+
+def test_a_file_not_in_utf8_is_rejected_whole_with_advice_and_read_once_its_encoding_is_named(
+        settings):
+    write(settings.landing_dir, "crm/contacts/excel/contacts.csv", CP1252_CONTACTS)
+    report = load(settings, "crm_contacts")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (1, 0, 1)
+    [(_, row, reason)] = rejected(settings, "crm_contacts")
+    assert row is None and reason.startswith(
+        "crm/contacts/excel/contacts.csv is not UTF-8 text (byte 0xE9 at line 2, and more "
+        "lines after it): name its encoding in a cdp_format.yml beside it (e.g. "
+        "`encoding: cp1252`")
+    write(settings.landing_dir, "crm/contacts/excel/cdp_format.yml", "encoding: cp1252\n")
+    again = load(settings, "crm_contacts")  # the yml reloads the file
+    assert (again.rows_read, again.rows_accepted, again.rows_rejected) == (2, 2, 0)
+    assert query(settings, "select first_name, last_name from raw.crm_contacts order by 1") == [
+        ("José", "Müller"), ("Zoë", "Ng")]
+    assert rejected(settings, "crm_contacts") == []
+
+
+def test_a_semicolon_separated_file_is_rejected_with_advice_and_read_with_its_delimiter(settings):
+    text = ("contact_id;email;created_at;updated_at\n"
+            "C1;a@x.com;2025-03-01T09:00:00Z;2025-03-01T09:00:00Z\n"
+            "C2;b,c@x.com;not a date;2025-03-01T09:00:00Z\n")
+    write(settings.landing_dir, "crm/contacts/eu/contacts.csv", text)
+    report = load(settings, "crm_contacts")
+    assert (report.rows_read, report.rows_rejected) == (1, 1)
+    [(_, _, reason)] = rejected(settings, "crm_contacts")
+    assert reason == (
+        "crm/contacts/eu/contacts.csv looks semicolon-separated (its header "
+        "'contact_id;email;created_at;updated_at' reads as one column with commas): export it "
+        "comma-separated, or name `delimiter: \";\"` in a cdp_format.yml beside it")
+    write(settings.landing_dir, "crm/contacts/eu/cdp_format.yml", 'delimiter: ";"\n')
+    again = load(settings, "crm_contacts")
+    assert (again.rows_read, again.rows_accepted, again.rows_rejected) == (2, 1, 1)
+    assert rejected(settings, "crm_contacts") == [
+        ("crm/contacts/eu/contacts.csv", 2,
+         "created_at 'not a date' is not a valid ISO 8601 timestamp")]
+    assert query(settings, "select raw from quarantine.rejected_rows") == [
+        ('C2;b,c@x.com;not a date;2025-03-01T09:00:00Z',)]  # its text, with its own delimiter
+
+
+def test_rejected_rows_are_read_again_when_the_source_timezone_changes_or_when_asked(settings):
+    from dataclasses import replace
+
+    write(settings.landing_dir, "crm/contacts/contacts.csv",
+          "contact_id,created_at,updated_at\n"
+          "C1,2025-03-01T09:00:00Z,2025-03-01T09:00:00Z\n"
+          "C2,2025-03-01 09:00:00,2025-03-01 09:00:00\n")  # no offset, no zone: rejected
+    write(settings.landing_dir, "crm/orders/orders.csv",
+          "order_id,contact_id,ordered_at,status,amount,updated_at\n"
+          "O1,C1,2025-03-01T09:00:00Z,completed,10,2025-03-01T09:00:00Z\n")
+    first = load(settings, "crm_contacts")
+    assert (first.rows_accepted, first.rows_rejected) == (1, 1)
+    assert load(settings, "crm_contacts").files_loaded == 0  # nothing changed: nothing read
+    zoned = replace(settings, source_timezone="Asia/Ho_Chi_Minh")
+    again = load(zoned, "crm_contacts")  # the fix takes effect on the next run
+    assert (again.files_loaded, again.rows_accepted, again.rows_rejected) == (1, 2, 0)
+    assert rejected(settings, "crm_contacts") == []
+    assert query(settings, "select contact_id, created_at from raw.crm_contacts order by 1") == [
+        ("C1", datetime(2025, 3, 1, 9, 0)), ("C2", datetime(2025, 3, 1, 2, 0))]
+    assert load(zoned, "crm_contacts").files_loaded == 0
+    assert load(zoned, "crm_orders").files_loaded == 1
+    # Asked for: every file with rejected rows, and only those.
+    write(settings.landing_dir, "crm/contacts/more.csv", "contact_id,created_at,updated_at\n"
+          "C3,bad,2025-03-01T09:00:00Z\n")
+    assert load(zoned, "crm_contacts").rows_rejected == 1
+    asked = load(replace(zoned, reload_rejected=True), "crm_contacts")
+    assert [f.file for f in asked.files] == ["crm/contacts/more.csv"]
+    assert load(replace(zoned, reload_rejected=True), "crm_orders").files_loaded == 0
+
+
+def test_the_top_reasons_of_a_file_name_each_unknown_value_with_its_count(settings):
+    from dagster_project.engines.duckdb import DuckDBEngine
+    from dagster_project.ingestion import SOURCES
+
+    rows = [("shipped", "1"), ("shipped", "2"), ("pending", "3"), ("completed", "-4"),
+            ("completed", "-5"), ("completed", "x")]
+    write(settings.landing_dir, "crm/orders/o.csv",
+          "order_id,contact_id,ordered_at,status,amount,updated_at\n" + "".join(
+              f"O{i},C1,2025-03-01T09:00:00Z,{status},{amount},2025-03-01T09:00:00Z\n"
+              for i, (status, amount) in enumerate(rows, 1)))
+    report = DuckDBEngine().load(SOURCES["crm_orders"], settings)
+    assert report.reasons == {"crm/orders/o.csv": [
+        (2, "amount -4 is negative (must be >= 0)", [4, 5]),
+        (2, "status 'shipped' is not one of completed, refunded, cancelled", [1, 2]),
+        (1, "amount 'x' is not a number", [6]),
+        (1, "status 'pending' is not one of completed, refunded, cancelled", [3])]}
+    assert report.files_all_rejected == ["crm/orders/o.csv"]

@@ -17,6 +17,7 @@ from conftest import load, query, write
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.exports import formats_for
 from dagster_project.ingestion.exports.detect import detect
+from dagster_project.ingestion.formats import AS_CONTRACT
 from dagster_project.settings import Settings
 
 # 2025-01-01T00:00:00Z in microseconds.
@@ -61,7 +62,8 @@ GA4_ROWS = [
             collected_traffic_source={"manual_source": "partner", "manual_medium": "referral"},
             ecommerce={"transaction_id": "(not set)", "total_item_quantity": "1"}),
     # 3: a purchase in the app, logged in: order and revenue; no product (a whole cart).
-    ga4_row(36020, "purchase", user_id="C-1042", platform="IOS", params=SESSION + [
+    ga4_row(36020, "purchase", user_id="C-1042", platform="IOS",
+            event_server_timestamp_offset="2500000", params=SESSION + [
         ("transaction_id", "T-9"), ("value", 59.7), ("firebase_screen", "Checkout")],
             device={"category": "mobile"}, items=[{"item_id": "P12", "price": 19.9}],
             ecommerce={"transaction_id": "T-9", "purchase_revenue": 59.7, "unique_items": "2"}),
@@ -135,6 +137,10 @@ def test_ga4_rows_as_bq_extract_writes_them_fill_the_contract_events(settings):
         (9, "event_timestamp (event_timestamp) 'yesterday' is not a valid ISO 8601 timestamp"),
         (10, "the line is not valid JSON")]
     assert formats(settings) == {path: "ga4"}
+    # received: the event's time + event_server_timestamp_offset (2.5 s), where there is one
+    assert query(settings, "select _row_number, received_at from raw.web_events "
+                           "where received_at is not null") == [
+        (3, datetime(2025, 1, 1, 10, 0, 22, 500000))]
     ids = [r[0] for r in query(settings, "select message_id from raw.web_events")]
     assert len(set(ids)) == 7 and all(i.startswith("ga4-") and len(i) == 36 for i in ids)
     again = load(settings, "web_events")
@@ -246,11 +252,11 @@ def test_ga4_is_recognised_from_its_rows(tmp_path, row):
     path = tmp_path / "events_20201101.json"
     path.write_text(ndjson([row]))
     source = SOURCES["web_events"]
-    assert detect(path, "x", source, formats_for("web_events"), None).name == "ga4"
+    assert detect(path, "x", source, formats_for("web_events"), AS_CONTRACT).name == "ga4"
     parquet = tmp_path / "events.parquet"
     if "user_pseudo_id" in row:
         write_ga4_parquet(path, parquet)
-        assert detect(parquet, "x", source, formats_for("web_events"), None).name == "ga4"
+        assert detect(parquet, "x", source, formats_for("web_events"), AS_CONTRACT).name == "ga4"
 
 
 # RudderStack: calls with rudderId / request_ip, and HTTP API batch envelopes.
@@ -323,7 +329,7 @@ def test_segment_and_rudderstack_calls_are_told_apart(tmp_path):
                       (RUDDER_CALLS[2], "rudderstack"), (ENVELOPES[0], "rudderstack")]:
         path = tmp_path / "calls.jsonl"
         path.write_text(ndjson([row]))
-        assert detect(path, "x", source, formats_for("web_events"), None).name == name
+        assert detect(path, "x", source, formats_for("web_events"), AS_CONTRACT).name == name
 
 
 def test_segment_webhook_captures_one_object_a_file_an_array_on_a_line(settings):

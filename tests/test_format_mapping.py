@@ -112,7 +112,8 @@ def test_a_mapping_naming_a_missing_column_rejects_the_file_whole(settings):
 @pytest.mark.parametrize("yml, problem", [
     ("columns: [contact_id\n", " is not valid YAML (line 2): "),
     ("colums:\n  contact_id: Record ID\n", ": unknown key(s) colums (this version reads "
-                                           "format, timezone, columns, constants)"),
+                                           "format, timezone, columns, constants, encoding, "
+                                           "delimiter)"),
     ("columns:\n  record: Record ID\n", ": columns: names record, not a column of "
                                         "crm_contacts (its columns: contact_id, "),
     ("timezone: Mars/Olympus\n", ": timezone 'Mars/Olympus' is not an IANA time zone"),
@@ -164,7 +165,7 @@ def test_rerun_loads_nothing_twice_and_an_edited_yml_reloads_its_files(settings)
 
 def test_a_ledger_without_the_format_column_gets_it_and_reloads_nothing(settings):
     path = write(settings.landing_dir, "crm/contacts/a.csv", CONTRACT_CONTACTS)
-    old_columns = [c for c in LOADED_FILES.columns if c.name != "format"]
+    old_columns = [c for c in LOADED_FILES.columns if c.name not in ("format", "rules")]
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:  # a warehouse of an older version
         con.execute("create schema ingest")
@@ -212,7 +213,7 @@ def mapped_zone(landing):
 def old_spark_ledger(settings):
     """A Spark ledger as an older version made it (no `format` column), in its own JVM."""
     columns = ", ".join(f"{c.name} {c.spark_type}" for c in LOADED_FILES.columns
-                        if c.name != "format")
+                        if c.name not in ("format", "rules"))
     script = ("from dagster_project.engines.spark_load import session\n"
               "from dagster_project.settings import get_settings\n"
               "spark = session(get_settings())\n"

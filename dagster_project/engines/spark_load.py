@@ -37,7 +37,14 @@ from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_table
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.formats import FileFormat
-from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
+from dagster_project.ingestion.load import (
+    FileResult,
+    Known,
+    LoadReport,
+    PendingFile,
+    files_to_load,
+    validity_rules,
+)
 from dagster_project.ingestion.readers import copy_with_lf, csv_header, unique_header_names
 from dagster_project.ingestion.rules import (
     FUTURE_TOLERANCE,
@@ -135,7 +142,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    header = unique_header_names(csv_header(paths[0])[0])
+    delimiter = fmt.delimiter or ","
+    header = unique_header_names(csv_header(paths[0], delimiter, fmt.encoding)[0])
     if not header:
         return None
     schema = StructType([StructField(h, StringType()) for h in header]
@@ -143,7 +151,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     frame = (spark.read.schema(schema)
              .option("header", True).option("enforceSchema", True).option("multiLine", True)
              .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt")
-             .option("quote", '"').option("escape", '"').option("encoding", "UTF-8")
+             .option("quote", '"').option("escape", '"').option("sep", delimiter)
+             .option("encoding", fmt.encoding or "UTF-8")
              .csv([str(p) for p in paths])
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
@@ -156,7 +165,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
                          f"{len(header)} fields") + " end"]
     if absent:
         extra.append(SPARK.lit(absent))
-    raw_sql = f"coalesce(_corrupt, {csv_row_sql([SPARK.ident(h) for h in header], SPARK)})"
+    raw_sql = (f"coalesce(_corrupt, "
+               f"{csv_row_sql([SPARK.ident(h) for h in header], SPARK, delimiter)})")
     return spark.sql(_checked_sql(source, texts, _numbered(view), extra, raw_sql, settings,
                                   latest, fmt, labels))
 
@@ -229,8 +239,9 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         f"{SPARK.lit(source.name)}").collect()}
     to_load, refreshed = files_to_load(
         settings.landing_dir, source,
-        {rel: (r.size_bytes, r.modified_at, r.sha256, r.format) for rel, r in ledger.items()},
-        report)
+        {rel: Known(r.size_bytes, r.modified_at, r.sha256, r.format, r.rows_rejected,
+                    r.asDict().get("rules")) for rel, r in ledger.items()},
+        report, validity_rules(settings), settings.reload_rejected)
     todo: dict[str, PendingFile] = {item.rel: item for item in to_load}
     touched: dict[str, dict] = {
         item.rel: {**ledger[item.rel].asDict(), "size_bytes": item.size, "modified_at": item.mtime}
@@ -311,7 +322,8 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                             "modified_at": item.mtime, "sha256": item.digest,
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
                             "rows_rejected": r.rows_rejected, "loaded_at": loaded_at,
-                            "format": item.label}
+                            "format": item.label,
+                            "rules": None if r.error else validity_rules(settings)}
             report.files.append(r)
             progress(r.progress_line(source.name))
     if touched:

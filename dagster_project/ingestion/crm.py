@@ -33,7 +33,7 @@ ORDERS = Source(
         Column("contact_id", required=True),
         Column("channel"),
         Column("ordered_at", "timestamp", required=True),
-        Column("status", required=True),
+        Column("status", required=True, allowed=("completed", "refunded", "cancelled")),
         Column("amount", "amount", required=True),
         Column("updated_at", "timestamp", required=True),
     ),

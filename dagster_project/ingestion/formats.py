@@ -8,6 +8,8 @@ folder and below; the nearest one wins. It names what an export cannot say by it
     timezone: America/New_York   # zone of offset-less times (else CDP_SOURCE_TIMEZONE)
     columns: {contact_id: Record ID, email: Email}   # contract column: the export's column
     constants: {touchpoint: post_purchase}           # contract column: one value for all rows
+    encoding: cp1252             # CSV files not in UTF-8 (ingestion/file_checks.py)
+    delimiter: ";"               # CSV files separated by another character than a comma
 
 This module only reads and checks the file. The loaders apply it in SQL, through the shared
 rules (`rules.csv_columns`, `rules.mapping_problem`): columns renamed, constants as literals.
@@ -21,6 +23,7 @@ content hash included, so that editing the yml loads its files again.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +32,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from dagster_project.ingestion.exports import formats_for
-from dagster_project.ingestion.exports.detect import CONTRACT
+from dagster_project.ingestion.exports.base import CONTRACT
 from dagster_project.ingestion.sources import Source
 
 FORMAT_FILE = "cdp_format.yml"
-KEYS = ("format", "timezone", "columns", "constants")
+KEYS = ("format", "timezone", "columns", "constants", "encoding", "delimiter")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class FileFormat:
     timezone: str | None = None
     columns: dict[str, str] = field(default_factory=dict, hash=False)
     constants: dict[str, str] = field(default_factory=dict, hash=False)
+    encoding: str | None = None  # CSV files' encoding when not UTF-8 (a Python codec name)
+    delimiter: str | None = None  # CSV files' separator when not a comma
     problem: str | None = None  # why the yml cannot be used: its files are rejected whole
 
     @property
@@ -90,7 +95,7 @@ def read_format(path: Path, rel: str, source: Source) -> FileFormat:
 def _checked(doc: object, source: Source) -> dict:
     """The yml's keys, checked against `source`; raises ValueError with the problem."""
     if not isinstance(doc, dict):
-        raise ValueError("is not a mapping of keys (format, timezone, columns, constants)")
+        raise ValueError(f"is not a mapping of keys ({', '.join(KEYS)})")
     unknown = [str(k) for k in doc if k not in KEYS]
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)} (this version reads "
@@ -109,11 +114,24 @@ def _checked(doc: object, source: Source) -> dict:
                              "(e.g. America/New_York)") from None
     columns = _contract_map(doc, "columns", source)
     constants = _contract_map(doc, "constants", source)
+    encoding = doc.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise ValueError(f"encoding {encoding!r} is not an encoding Python knows (e.g. "
+                             "cp1252, latin-1, utf-16)") from None
+    delimiter = doc.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
+                                  or delimiter in "\"\r\n"):
+        raise ValueError(f"delimiter {delimiter!r} is not one character (e.g. \";\" or "
+                         "\"\\t\")")
     both = sorted(set(columns) & set(constants))
     if both:
         raise ValueError(f"{', '.join(both)} is both in columns: and in constants:")
     return {"format": fmt, "timezone": None if zone is None else str(zone), "columns": columns,
-            "constants": constants}
+            "constants": constants, "encoding": None if encoding is None else str(encoding),
+            "delimiter": delimiter}
 
 
 def _contract_map(doc: dict, key: str, source: Source) -> dict[str, str]:

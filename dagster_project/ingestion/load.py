@@ -35,7 +35,9 @@ from typing import NamedTuple
 import duckdb
 
 from dagster_project.ingestion.exports import formats_for
-from dagster_project.ingestion.exports.detect import Detected, detect
+from dagster_project.ingestion.exports.base import Fields
+from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, detect, file_kind
+from dagster_project.ingestion.file_checks import not_utf8_reason, other_delimiter_reason
 from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
@@ -73,6 +75,8 @@ class LoadReport:
     # The engine's totals after the load: rows in the raw table, the source's rejected rows.
     table_rows: int | None = None
     quarantined_total: int | None = None
+    # file -> its top reasons: (rows, an example reason, the first row numbers), most first.
+    reasons: dict[str, list[tuple[int, str, list[int]]]] = field(default_factory=dict)
 
     @property
     def files_loaded(self) -> int:
@@ -92,6 +96,11 @@ class LoadReport:
     @property
     def rows_rejected(self) -> int:
         return self.total("rows_rejected")
+
+    @property
+    def files_all_rejected(self) -> list[str]:
+        """The files of this load that held rows, every one of them rejected."""
+        return [f.file for f in self.files if f.rows_read and not f.rows_accepted]
 
     def summary(self) -> str:
         return (f"{self.source}: {self.files_loaded} file(s) loaded, {self.files_skipped} "
@@ -114,6 +123,35 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class Known(NamedTuple):
+    """A file's row of the ledger."""
+
+    size: int
+    mtime: float
+    sha256: str
+    format: str | None  # NULL: written before the column existed (the contract)
+    rows_rejected: int
+    rules: str | None  # the settings its rows were checked with (NULL: before the column)
+
+
+LEDGER_SQL = ("select file, size_bytes, modified_at, sha256, format, rows_rejected, rules "
+              "from ingest.loaded_files where source = ?")
+
+
+def validity_rules(settings: Settings) -> str:
+    """The settings that decide whether a row is valid, besides the files and their
+    cdp_format.yml: a file with rejected rows checked under other ones loads again (issue 25:
+    a fix takes effect)."""
+    return f"source_timezone={settings.source_timezone or ''}"
+
+
+def must_reload(known: Known, rules: str, reload_rejected: bool) -> bool:
+    """A known file with rejected rows whose rules changed, or all such files when asked."""
+    if not known.rows_rejected:
+        return False
+    return reload_rejected or (known.rules is not None and known.rules != rules)
 
 
 class PendingFile(NamedTuple):
@@ -155,10 +193,10 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     con.execute(source.ddl())
     report = LoadReport(source.name)
     started_at = datetime.now(UTC).replace(tzinfo=None)  # rows of this load: _loaded_at >= it
-    ledger = {row[0]: row[1:] for row in con.execute(
-        "select file, size_bytes, modified_at, sha256, format from ingest.loaded_files "
-        "where source = ?", [source.name]).fetchall()}
-    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report)
+    ledger = {row[0]: Known(*row[1:]) for row in con.execute(LEDGER_SQL,
+                                                              [source.name]).fetchall()}
+    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report,
+                                       validity_rules(settings), settings.reload_rejected)
     latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
     for item in refreshed:
         con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
@@ -185,18 +223,19 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     return report
 
 
-def files_to_load(landing_dir: Path, source: Source,
-                  ledger: dict[str, tuple[int, float, str, str | None]],
-                  report: LoadReport) -> tuple[list[PendingFile], list[PendingFile]]:
-    """The landing files of `source` against the ledger (file -> size, mtime, sha256, format):
-    the new or changed files to load, and the files whose content is known but whose size or
-    time changed (their ledger row to refresh). Both engines' loaders use it. Counts files seen
-    and skipped (same size and time, or same SHA-256, and the same format) and notes vanished
-    files in `report`.
+def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, Known],
+                  report: LoadReport, rules: str = "", reload_rejected: bool = False,
+                  ) -> tuple[list[PendingFile], list[PendingFile]]:
+    """The landing files of `source` against the ledger: the new or changed files to load, and
+    the files whose content is known but whose size or time changed (their ledger row to
+    refresh). Both engines' loaders use it. Counts files seen and skipped (same size and time,
+    or same SHA-256, and the same format) and notes vanished files in `report`.
 
     A file whose cdp_format.yml changed (its `format` label holds the yml's hash) loads again;
     a ledger row without a format (written before the column existed) counts as `contract`.
-    Only a new or changed file is opened to detect its format."""
+    So does a file with rejected rows checked under other `rules` (`validity_rules`), or
+    any file with rejected rows when `reload_rejected`. Only a file to load is opened to
+    detect its format."""
     formats = FormatFinder(landing_dir, source)
     exports = formats_for(source.name)
     files = discover(landing_dir, source)
@@ -209,21 +248,21 @@ def files_to_load(landing_dir: Path, source: Source,
             stat = path.stat()
             fmt = formats(path)
             known = ledger.get(rel)
-            same_format = bool(known) and suffix_of(known[3]) == fmt.suffix
-            if same_format and known[0] == stat.st_size and known[1] == stat.st_mtime:
+            same_format = (bool(known) and suffix_of(known.format) == fmt.suffix
+                           and not must_reload(known, rules, reload_rejected))
+            if same_format and known.size == stat.st_size and known.mtime == stat.st_mtime:
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
             detected = (Detected("contract") if fmt.problem else
-                        detect(path, rel, source, exports, fmt.format,
-                               fmt.columns))
+                        detect(path, rel, source, exports, fmt))
             problem = file_problem(fmt, detected, path, rel)
         except FileNotFoundError:
             _vanished(report, rel)
             continue
         item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known), fmt,
                            detected, problem)
-        if same_format and known[2] == digest:
+        if same_format and known.sha256 == digest:
             refreshed.append(item)
             report.files_skipped += 1
         else:
@@ -233,16 +272,37 @@ def files_to_load(landing_dir: Path, source: Source,
 
 def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> str | None:
     """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, it
-    matches no format, or its yml maps a CSV column its header lacks (both engines reject such
-    a file as one row)."""
+    matches no format, its yml maps a CSV column its header lacks (a vendor format's aliases
+    count: a Qualtrics ImportId), or its format cannot read it with what the yml says
+    (`ExportFormat.file_problem`: a survey export whose yml names no score question). Both
+    engines reject such a file as one row."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
+    if file_kind(path) != "csv":
+        export = detected.export
+        if detected.problem or export is None or export.file_problem is None:
+            return detected.problem
+        return export.file_problem(Fields("json", mapping=fmt.columns), fmt, rel)
+    if fmt.encoding is None and (reason := not_utf8_reason(path, rel)):
+        return reason
+    header = csv_header(path, fmt.delimiter or ",", fmt.encoding)[0]
+    if fmt.delimiter is None and (reason := other_delimiter_reason(header, rel)):
+        return reason
     if detected.problem:
         return detected.problem
-    if fmt.columns and path.name.lower().removesuffix(".gz").endswith(".csv"):
-        header = unique_header_names(csv_header(path)[0])
-        return mapping_problem(fmt.columns, header, rel, fmt.yml or "")
-    return None
+    header = unique_header_names(header)
+    export = detected.export
+    if export is None:
+        return (mapping_problem(fmt.columns, header, rel, fmt.yml or "") if fmt.columns
+                else None)
+    # A vendor export: a mapped name may be an alias of a header column (a Qualtrics ImportId).
+    fields = export.csv_fields(header, csv_first_rows(path, 4, fmt.encoding, fmt.delimiter),
+                               fmt.columns)
+    if fmt.columns:
+        problem = mapping_problem(fmt.columns, header, rel, fmt.yml or "", found=fields.has)
+        if problem:
+            return problem
+    return export.file_problem(fields, fmt, rel) if export.file_problem else None
 
 
 def _vanished(report: LoadReport, rel: str) -> None:
@@ -302,8 +362,9 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
         con.execute("insert or replace into ingest.loaded_files select ?, "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::double[]), "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
-                    "unnest(?::bigint[]), ?, unnest(?::varchar[])",
-                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7])])
+                    "unnest(?::bigint[]), ?, unnest(?::varchar[]), ?",
+                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7]),
+                     validity_rules(settings)])
     report.files.extend(result for _, _, result in kept)
 
 
@@ -330,8 +391,9 @@ def _reject_whole(con, source: Source, item: PendingFile, error: str, loaded_at:
         _delete_rows(con, source, [item.rel] if item.replacing else [])
         con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
                     [source.name, item.rel, result.error, loaded_at])
+        # rules NULL: settings do not decide a whole file's rejection (--reload-rejected does).
         con.execute("insert or replace into ingest.loaded_files values "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                     [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
                      loaded_at, item.label])
     report.files.append(result)

@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,6 +77,7 @@ class _Rules(NamedTuple):
     constants: dict[str, str]  # cdp_format.yml's `constants:` (contract column -> value)
     export: ExportFormat | None  # the vendor format of the files; None: the contract
     layout: str  # JSON: `lines` or `document`
+    delimiter: str  # CSV: cdp_format.yml's `delimiter:`, else a comma
 
 
 def batches(paths: list[Path], layout: str = "lines",
@@ -124,10 +127,16 @@ def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path]
                    f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None,
                    fmt.columns if fmt else {}, fmt.constants if fmt else {},
                    detected.export if detected else None,
-                   detected.layout if detected else "lines")
+                   detected.layout if detected else "lines",
+                   (fmt.delimiter if fmt else None) or ",")
     csv_kind = file_kind(paths[0]) == "csv"
     read = _read_csv if csv_kind else _read_json
-    if csv_kind and len(paths) == 1 and csv_header(paths[0])[1]:
+    if csv_kind and fmt is not None and fmt.encoding is not None:
+        # Not UTF-8: read from a UTF-8 copy (LF line ends), the file itself left as it is.
+        with _utf8_copy(paths[0], fmt.encoding) as copy:
+            read(con, source, [copy], rules)
+        return
+    if csv_kind and len(paths) == 1 and csv_header(paths[0], rules.delimiter)[1]:
         # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends silently
         # (no rows, no error), so such a (rare) file is always read from an LF-only copy.
         with _lf_line_ends(paths[0]) as copy:
@@ -174,6 +183,22 @@ def copy_with_lf(path: Path, copy: Path, drop_leading_blank_lines: bool = False)
 
 
 @contextmanager
+def _utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
+    """A temporary UTF-8 copy of `path` (text in `encoding`, decompressed, LF line ends), with
+    the file's modification time; decoded as a stream, at C speed."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with tempfile.TemporaryDirectory(prefix="cdp-utf8-") as folder:
+        copy = Path(folder) / path.name.removesuffix(".gz")
+        with (opener(path, "rb") as raw,
+              io.TextIOWrapper(raw, encoding=encoding, newline="") as src,
+              open(copy, "w", encoding="utf-8", newline="") as dst):
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block.replace("\r\n", "\n"))
+        shutil.copystat(path, copy)
+        yield copy
+
+
+@contextmanager
 def _lf_line_ends(path: Path) -> Iterator[Path]:
     """A temporary LF-only copy of `path` (`copy_with_lf`)."""
     with tempfile.TemporaryDirectory(prefix="cdp-lf-") as folder:
@@ -184,19 +209,26 @@ def _start_read(con) -> None:
     con.execute("drop table if exists _rejects; drop table if exists _rejects_scan")
 
 
-def csv_header(path: Path) -> tuple[list[str], int]:
+def csv_header(path: Path, delimiter: str = ",",
+               encoding: str | None = None) -> tuple[list[str], int]:
     """The header names of a CSV file (BOM dropped) and the number of blank lines before it.
 
-    ([], n) for a file of blank lines only. Line ends may be LF, CRLF or CR.
+    ([], n) for a file of blank lines only. Line ends may be LF, CRLF or CR. `delimiter` and
+    `encoding` (default UTF-8): a cdp_format.yml's.
     """
     skipped = 0
-    with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as fh:
-        for chunk in iter(lambda: fh.readline(MAX_LINE_BYTES), b""):
-            text = chunk.decode("utf-8" if skipped else "utf-8-sig", errors="replace")
+    opened = (gzip.open if path.suffix == ".gz" else open)(path, "rb")
+    with opened as fh:
+        chunks = (iter(lambda: fh.readline(MAX_LINE_BYTES), b"") if encoding is None else
+                  io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""))
+        for chunk in chunks:
+            text = (chunk if encoding is not None else
+                    chunk.decode("utf-8" if skipped else "utf-8-sig", errors="replace"))
             lines = re.split(r"\r\n|\r|\n", text)  # a CR-only file is a single chunk
             for line in lines[:-1] if lines[-1] == "" else lines:
                 if line.strip():
-                    names = next(csv.reader([line.replace("\0", "")]))
+                    names = next(csv.reader([line.replace("\0", "").lstrip("\ufeff")],
+                                            delimiter=delimiter))
                     return [name.strip() for name in names], skipped
                 skipped += 1
     return [], skipped
@@ -312,7 +344,7 @@ def _modified_at_sql(paths: list[Path]) -> str:
 
 
 def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
-    names, blank_lines = csv_header(paths[0])
+    names, blank_lines = csv_header(paths[0], rules.delimiter)
     header = unique_header_names(names)
     if not header:  # an empty file holds no rows
         con.execute(f"""
@@ -331,18 +363,27 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         texts, labels, absent = csv_columns(source.columns, header, mapping=rules.columns,
                                             constants=rules.constants)
         extra_header_rows = 0
-    else:
-        texts, labels, absent = export.texts(source.columns, Fields("csv", header),
-                                             rules.columns, rules.constants)
-        extra_header_rows = export.extra_header_rows(csv_first_rows(paths[0], 4))
+    format_reasons: list[str] = []
+    if export is not None:
+        first_rows = csv_first_rows(paths[0], 4, delimiter=rules.delimiter)
+        fields = export.csv_fields(header, first_rows, rules.columns)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
+        zone = export.file_timezone(first_rows) if export.file_timezone else None
+        if zone:
+            rules = rules._replace(source_timezone=zone)
+        if export.row_reasons is not None:
+            format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = [sql_string(absent)] if absent else []
-    raw_sql = csv_row_sql([quote_ident(h) for h in header])
+    missing = ([sql_string(absent)] if absent else []) + format_reasons
+    raw_sql = csv_row_sql([quote_ident(h) for h in header], delimiter=rules.delimiter)
     _start_read(con)
     read = f"""
         select file_index::integer as __cdp_f, {_modified_at_sql(paths)} as __cdp_modified_at, *
         from read_csv({_files_sql(paths)}, columns={columns}, header=true,
-            skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
+            skip={blank_lines}, auto_detect=false, delim={sql_string(rules.delimiter)},
+            quote='"', escape='"',
             null_padding=false, max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES},
             {_REJECTS})"""
     if export is not None and export.rows_sql is not None:
@@ -433,11 +474,13 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
-    fields = Fields("json")
+    fields = Fields("json", mapping=rules.columns)
     derived = {name: how(fields) for name, how in
                (rules.export.derived.items() if rules.export is not None else ())}
     fields.take_used()
     texts, labels, absent = _json_texts(source, fields, rules)
+    format_reasons = (rules.export.row_reasons(fields)
+                      if rules.export is not None and rules.export.row_reasons else [])
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
     records = _records_sql(_lines_sql(con, paths, rules, fields), rules.export)
@@ -461,7 +504,8 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         parsed = f"select *, {values} from ({parsed})"
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
-    _check(con, source, texts, parsed, [shape] + ([sql_string(absent)] if absent else []),
+    _check(con, source, texts, parsed,
+           [shape] + ([sql_string(absent)] if absent else []) + format_reasons,
            "line", blank, rules, labels)
     _reader_rejects(con, jsonl=True, line_offset=0)
     _rows_view(con, source)

@@ -4,7 +4,16 @@ formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source form
 
 from __future__ import annotations
 
-from dagster_project.ingestion.exports import ga4, hubspot, rudderstack, segment
+from dagster_project.ingestion.exports import (
+    ga4,
+    google_forms,
+    hubspot,
+    qualtrics,
+    rudderstack,
+    segment,
+    surveymonkey,
+    typeform,
+)
 from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
@@ -12,6 +21,10 @@ FORMATS: tuple[ExportFormat, ...] = (
     *segment.FORMATS,
     *ga4.FORMATS,
     *rudderstack.FORMATS,
+    *qualtrics.FORMATS,
+    *surveymonkey.FORMATS,
+    *typeform.FORMATS,
+    *google_forms.FORMATS,
 )
 
 

@@ -22,13 +22,16 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from dagster_project.ingestion.exports.base import ExportFormat
+from dagster_project.ingestion.exports.base import CONTRACT, ExportFormat
 from dagster_project.ingestion.sources import Source
 
-CONTRACT = "contract"
+if TYPE_CHECKING:
+    from dagster_project.ingestion.formats import FileFormat
+
 # The suffixes read in every entity folder, and the kind of reader each needs.
 KINDS = {".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
          ".parquet": "parquet"}
@@ -58,14 +61,16 @@ class Detected:
 
 
 def detect(path: Path, rel: str, source: Source, formats: tuple[ExportFormat, ...],
-           named: str | None, mapping: dict[str, str] | None = None) -> Detected:
+           governing: FileFormat) -> Detected:
     """The format of the file at `path` (`rel`: its path in the landing zone) among the
-    contract and `formats` (the source's vendor formats); `named`: cdp_format.yml's `format:`,
-    `mapping` its `columns:` (a contract file may name its key column otherwise)."""
+    contract and `formats` (the source's vendor formats). `governing`: its cdp_format.yml, whose
+    `format:` overrides detection, whose `columns:` may name the contract's key column
+    otherwise, and whose `encoding:` / `delimiter:` say how to read a CSV header."""
+    named, mapping = governing.format, governing.columns
     kind = file_kind(path)
     contract_kind = "json" if source.format == "jsonl" else "csv"
     try:
-        names, layout = _names(path, kind)
+        names, layout = _names(path, kind, governing.encoding, governing.delimiter)
     except FileNotFoundError:
         raise
     except (OSError, EOFError, duckdb.Error):
@@ -93,7 +98,6 @@ def detect(path: Path, rel: str, source: Source, formats: tuple[ExportFormat, ..
                             f"{rel} matches several formats ({', '.join(f.name for f in best)}): "
                             "name one with `format:` in a cdp_format.yml")
         return Detected(best[0].name, best[0], layout)
-    mapping = mapping or {}
     contract_names = ({mapping.get(source.key, source.key).lower()} if contract_kind == "csv"
                       else {mapping.get(k, k).removeprefix("$.").lower()
                             for k in _CONTRACT_JSON_KEYS})
@@ -123,12 +127,13 @@ def unknown_format_reason(rel: str, kind: str, source: Source,
             "cdp_format.yml, or map its columns with `columns:` (docs/exports.md)")
 
 
-def _names(path: Path, kind: str) -> tuple[list[str] | None, str]:
+def _names(path: Path, kind: str, encoding: str | None,
+           delimiter: str | None) -> tuple[list[str] | None, str]:
     """The names detection compares (CSV header; first JSON record's keys, with `a.b` for the
     keys of an object inside it; Parquet columns) and the JSON layout; None: nothing to go by."""
     if kind == "csv":
-        header = _csv_first_row(path)
-        return (header or None), "lines"
+        rows = csv_first_rows(path, 1, encoding, delimiter)
+        return (rows[0] if rows else None), "lines"
     if kind == "parquet":
         con = duckdb.connect()
         try:
@@ -144,44 +149,56 @@ def _names(path: Path, kind: str) -> tuple[list[str] | None, str]:
     return names, layout
 
 
-def _open_text(path: Path):
+def _open_text(path: Path, encoding: str | None = None):
     raw = gzip.open(path, "rb") if str(path).lower().endswith(".gz") else open(path, "rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    return io.TextIOWrapper(raw, encoding=encoding or "utf-8-sig", errors="replace", newline="")
 
 
-def _csv_first_row(path: Path) -> list[str]:
-    rows = csv_first_rows(path, 1)
-    return rows[0] if rows else []
-
-
-def csv_first_rows(path: Path, n: int) -> list[list[str]]:
+def csv_first_rows(path: Path, n: int, encoding: str | None = None,
+                   delimiter: str | None = None) -> list[list[str]]:
     """The first `n` records of a CSV file from its header on (blank lines before it
-    skipped), as parsed fields (a quoted field may hold line ends); from its first MiB."""
-    with _open_text(path) as fh:
-        text = fh.read(_HEAD_BYTES)
+    skipped), as parsed fields (a quoted field may hold line ends); read as a stream, so only
+    the start of the file is read. `encoding` (default UTF-8, a BOM dropped), `delimiter`
+    (default a comma): cdp_format.yml's."""
     rows: list[list[str]] = []
-    try:
-        for row in csv.reader(io.StringIO(text)):
-            if rows or any(cell.strip() for cell in row):
-                rows.append([cell.replace("\0", "").strip() for cell in row])
-            if len(rows) == n:
-                break
-    except csv.Error:
-        pass  # a record cut off at the end of the head
+    with _open_text(path, encoding) as fh:
+        try:
+            for row in csv.reader(_head(fh), delimiter=delimiter or ","):
+                if rows or any(cell.strip() for cell in row):
+                    rows.append([cell.replace("\0", "").strip() for cell in row])
+                if len(rows) == n:
+                    break
+        except csv.Error:
+            pass  # a record cut off at the end of the head
     return rows
+
+
+def _head(fh):
+    """The lines of text file `fh` up to _HEAD_BYTES."""
+    read = 0
+    for line in fh:
+        read += len(line)
+        if read > _HEAD_BYTES:
+            return
+        yield line
 
 
 def _first_json_record(path: Path) -> tuple[dict | None, str]:
     """The first JSON object of the file (for a list, its first element) and its layout."""
+    lines = []
     with _open_text(path) as fh:
-        head = fh.read(_HEAD_BYTES)
-    lines = [line for line in head.splitlines() if line.strip()][:_HEAD_LINES]
-    for line in lines:
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        return _object_of(value), "lines"
+        for line in _head(fh):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                value = None
+            if isinstance(value, dict | list):  # a line of a document may parse: `2`, `"a"`
+                return _object_of(value), "lines"
+            lines.append(line)
+            if len(lines) == _HEAD_LINES:
+                break
     if lines and lines[0].lstrip()[:1] in "{[":
         # One JSON value over many lines: a document (a Zendesk page). DuckDB finds its first
         # object without loading the whole file into Python.

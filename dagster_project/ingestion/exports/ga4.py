@@ -32,8 +32,9 @@ What an analyst of the contract's events expects from GA4's:
   whose items are a whole cart (begin_checkout, purchase...).
 - order_id: ecommerce.transaction_id, else the `transaction_id` param (`(not set)` is none);
   revenue: ecommerce.purchase_revenue, else the `value` param of a purchase.
-- received_at: GA4 has no time of receipt: empty (staging then keeps a repeated event's copy
-  of the earliest file). traits_email: GA4 exports no email (its terms forbid personal data).
+- received_at: event_timestamp + event_server_timestamp_offset (GA4's delay between the
+  event and its upload), empty without an offset (staging then keeps a repeated event's copy of
+  the earliest file). traits_email: GA4 exports no email (its terms forbid personal data).
 - properties, traits: empty. The params a column reads are in their columns; copying every
   row's event_params and user_properties into raw as JSON cost a fifth of the load time (they
   are the bulk of a row's bytes) for fields no model reads: the export itself keeps them.
@@ -103,6 +104,14 @@ def _timestamp(f: Fields) -> str:
     return (f"coalesce(strftime(make_timestamp({whole}), '%Y-%m-%dT%H:%M:%S.%fZ'), {micros})")
 
 
+def _received_at(f: Fields) -> str:
+    """event_timestamp + event_server_timestamp_offset (the upload's delay, in microseconds) as
+    ISO text; NULL when either is absent or not a whole number."""
+    micros = f"try_cast(trim({field(f, 'event_timestamp')}) as bigint)"
+    offset = f"try_cast(trim({field(f, 'event_server_timestamp_offset')}) as bigint)"
+    return f"strftime(make_timestamp({micros} + {offset}), '%Y-%m-%dT%H:%M:%S.%fZ')"
+
+
 def _message_id(f: Fields) -> str:
     parts = [param(f, "ga_session_id") if name == "ga_session_id" else field(f, name)
              for name in IDENTIFYING]
@@ -156,6 +165,7 @@ GA4 = ExportFormat(
         "anonymous_id": lambda f: field(f, "user_pseudo_id"),
         "user_id": lambda f: field(f, "user_id"),
         "event_timestamp": _timestamp,
+        "received_at": _received_at,
         "channel": lambda f: map_values(field(f, "platform"),
                                         {"web": "web", "android": "app", "ios": "app"}),
         "page_url": lambda f: param(f, "page_location"),
