@@ -498,10 +498,8 @@ def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
                                       else "false"}
                                 then try(json_extract_string(line, {text_paths})) end as _s
                     from ({records})))"""
-    if derived:
-        values = ", ".join(f"{sql} as {quote_ident('__cdp_d_' + name)}"
-                           for name, sql in derived.items())
-        parsed = f"select *, {values} from ({parsed})"
+    for name, sql in derived.items():  # in order: each may read the ones before it
+        parsed = f"select *, {sql} as {quote_ident('__cdp_d_' + name)} from ({parsed})"
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
     _check(con, source, texts, parsed,

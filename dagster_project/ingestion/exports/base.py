@@ -149,7 +149,8 @@ class ExportFormat:
     rows_sql: Callable[[str], str] | None = None
     # JSON: values computed once per record from its fields, before the columns, which read them
     # with `f.derived(name, shown)`: a costly value several columns use (GA4's event_params
-    # parsed once for a dozen lookups), which DuckDB would otherwise compute once per use.
+    # parsed once for a dozen lookups), which DuckDB would otherwise compute once per use. Each
+    # in a projection of its own, in order: one may read those before it.
     derived: Mapping[str, Callable[[Fields], str]] = field(default_factory=dict, hash=False)
     # CSV: other names of the header's columns, from the file's first records (header rows
     # first): header_aliases(first_rows) -> {alias: header name}. `Fields` and the check of

@@ -24,8 +24,8 @@ What an analyst of the contract's events expects from GA4's:
   `session_traffic_source_last_click.cross_channel_campaign` (exports since 2024), and
   `traffic_source` (the user's first-touch source) only on events of the user's first session
   (`ga_session_number` 1), where it is the session's source too. GA4's placeholders
-  (`(direct)`, `(none)`, `(not set)`, `(organic)`, `(referral)`, `<Other>`...) are no campaign
-  and read as empty.
+  (`(direct)`, `(none)`, `(not set)`, `(organic)`, `(referral)`, `<Other>`...: a value starting
+  with `(` or `<`) are no campaign and read as empty.
 - channel: platform WEB -> web, ANDROID / IOS -> app (another value kept as written).
 - product_id, price: the first item's item_id and price on the events about one product
   (view_item, select_item, add_to_cart, remove_from_cart, add_to_wishlist); none on the events
@@ -69,29 +69,42 @@ def field(f: Fields, name: str) -> str:
     return f(f"$.{name}", shown=name)
 
 
+# The params the columns read, each looked up once per row (`_found`).
+PARAM_KEYS = ("ga_session_id", "ga_session_number", "page_location", "page_referrer",
+              "page_title", "firebase_screen", "source", "medium", "campaign",
+              "transaction_id", "value")
+
+
 def _params(f: Fields) -> str:
     """SQL: event_params as a list of {key, value: {string_value, int_value, double_value,
-    float_value}} (parsed once per row: a dozen columns look params up). A value that is not a
-    list reads as no params."""
+    float_value}}, parsed once per row. A value that is not a list reads as no params."""
     text = f("$.event_params", shown="event_params")
     return f"case when starts_with(ltrim({text}), '[') then from_json({text}, '{_PARAMS_TYPE}') end"
 
 
+def _found(f: Fields) -> str:
+    """SQL: a struct of the value record of each param of PARAM_KEYS (NULL: absent), found once
+    per row: the columns then read struct fields, not a list search each."""
+    params = f.derived("params", shown="event_params")
+    return "struct_pack(" + ", ".join(
+        f"{key} := list_filter({params}, lambda p: p.key = {sql_string(key)})[1].value"
+        for key in PARAM_KEYS) + ")"
+
+
 def param(f: Fields, key: str) -> str:
     """SQL: the value of event param `key` as text, whichever slot holds it; NULL without one."""
-    params = f.derived("params", shown=f"event_params.{key}")
-    found = f"list_filter({params}, lambda p: p.key = {sql_string(key)})[1].value"
+    if key not in PARAM_KEYS:
+        raise ValueError(f"param {key!r} is not in PARAM_KEYS")
+    found = f"{f.derived('found', shown=f'event_params.{key}')}.{key}"
     return (f"coalesce({found}.string_value, {found}.int_value, {found}.double_value, "
             f"{found}.float_value)")
 
 
 def _no_placeholder(text: str) -> str:
-    """NULL for GA4's placeholder values: `(direct)`, `(none)`, `(not set)`, `<Other>`... (any
-    value in parentheses or angle brackets) and for an empty one. String tests, not a regular
-    expression: a dozen of these run on every row."""
-    t = f"trim({text})"
-    return (f"case when {t} <> '' and not (starts_with({t}, '(') and ends_with({t}, ')')) "
-            f"and not (starts_with({t}, '<') and ends_with({t}, '>')) then {text} end")
+    """NULL for GA4's placeholder values, which all start with `(` or `<` (`(direct)`, `(none)`,
+    `(not set)`, `(organic)`, `<Other>`...), and for an empty one. One cheap test: a dozen of
+    these run on every row."""
+    return f"case when left(ltrim({text}), 1) not in ('(', '<', '') then {text} end"
 
 
 def _name_is(f: Fields, names: tuple[str, ...]) -> str:
@@ -184,7 +197,7 @@ GA4 = ExportFormat(
         "revenue": lambda f: (f"coalesce({field(f, 'ecommerce.purchase_revenue')}, case when "
                               f"{_name_is(f, ('purchase',))} then {param(f, 'value')} end)"),
     },
-    derived={"params": _params},
+    derived={"params": _params, "found": _found},
     notes="message_id: ga4- + md5 of " + ", ".join(IDENTIFYING),
 )
 
