@@ -313,10 +313,10 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
     whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to; `labels`: each
     column's name in reasons.
 
-    Each column's text is computed once, in a projection of its own (`__cdp_t<i>`), and the
-    typed value and the rules read that: a format's text can be costly (GA4's microseconds made
-    ISO text, a lookup in its event_params), and a rule names its text several times."""
-    once = ", ".join(f"{texts[c.name]} as __cdp_t{i}" for i, c in enumerate(source.columns))
+    Each text is computed once, as column `__cdp_t<i>`, which the typed value and the rules
+    then read: a rule repeats its text many times, and a format's text can be long (Zendesk's
+    first response is a time computed from two fields), so inlining it would multiply it."""
+    computed = ", ".join(f"{texts[c.name]} as __cdp_t{i}" for i, c in enumerate(source.columns))
     values = ", ".join(f"{c.value_sql(f'__cdp_t{i}', rules.source_timezone)} as __cdp_v{i}"
                        for i, c in enumerate(source.columns))
     reasons = extra_reasons + [c.reason_sql(f"__cdp_t{i}", rules.source_timezone, rules.latest,
@@ -328,7 +328,7 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
         select __cdp_f as _f, {renamed}, __cdp_reason as _reason,
                case when __cdp_reason is not null then {raw_sql} end as _raw, {skip_sql} as _skip
         from (select *, {values}, {first_reason_sql(reasons)} as __cdp_reason
-              from (select *, {once} from ({from_sql})))""")
+              from (select *, {computed} from ({from_sql})))""")
 
 
 def _modified_at_sql(paths: list[Path]) -> str:
@@ -366,13 +366,13 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     format_reasons: list[str] = []
     if export is not None:
         first_rows = csv_first_rows(paths[0], 4, delimiter=rules.delimiter)
-        fields = export.csv_fields(header, first_rows, rules.columns)
-        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
-                                             rules.constants)
-        extra_header_rows = export.extra_header_rows(first_rows)
         zone = export.file_timezone(first_rows) if export.file_timezone else None
         if zone:
             rules = rules._replace(source_timezone=zone)
+        fields = export.csv_fields(header, first_rows, rules.columns, rules.source_timezone)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
         if export.row_reasons is not None:
             format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
@@ -474,7 +474,7 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
-    fields = Fields("json", mapping=rules.columns)
+    fields = Fields("json", mapping=rules.columns, timezone=rules.source_timezone)
     derived = {name: how(fields) for name, how in
                (rules.export.derived.items() if rules.export is not None else ())}
     fields.take_used()

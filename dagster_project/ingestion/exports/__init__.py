@@ -13,6 +13,7 @@ from dagster_project.ingestion.exports import (
     segment,
     surveymonkey,
     typeform,
+    zendesk,
 )
 from dagster_project.ingestion.exports.base import ExportFormat
 
@@ -25,6 +26,7 @@ FORMATS: tuple[ExportFormat, ...] = (
     *surveymonkey.FORMATS,
     *typeform.FORMATS,
     *google_forms.FORMATS,
+    *zendesk.FORMATS,
 )
 
 

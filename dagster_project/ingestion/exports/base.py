@@ -42,16 +42,19 @@ class Fields:
     it is, a number or boolean as its JSON text, an object or list as JSON; NULL when absent),
     `f.json(path)` the JSON value itself (for lists and objects: `event_params`).
     `f.modified_at()` is the file's modification time as ISO 8601 text in UTC, for formats
-    without a date of their own. `shown` (optional, JSON): the field's name in reasons when its
-    path is not how the tool's users name it (GA4's `event_params.page_location`, a lookup in a
-    list of key/value records, not a JSONPath).
+    without a date of their own. `timezone`: the zone of the files' offset-less times (the
+    file's own, cdp_format.yml's, else CDP_SOURCE_TIMEZONE; None: unknown), for a format that
+    computes a time from one (Zendesk: a ticket's creation plus its first reply time). `shown`
+    (optional, JSON): the field's name in reasons when its path is not how the tool's users
+    name it (GA4's `event_params.page_location`, a lookup in a list of key/value records).
     """
 
     def __init__(self, kind: FileKind, header: list[str] | None = None,
                  aliases: Mapping[str, str] | None = None,
                  first_rows: list[list[str]] | None = None,
-                 mapping: Mapping[str, str] | None = None):
+                 mapping: Mapping[str, str] | None = None, timezone: str | None = None):
         self.kind = kind
+        self.timezone = timezone
         self.header = list(header or [])  # CSV: the header's names, as the reader names them
         self._by_name = ({} if header is None else
                          {h: h for h in header} | {h.lower(): h for h in reversed(header)})
@@ -192,11 +195,12 @@ class ExportFormat:
         return max(rows - 1, 0)
 
     def csv_fields(self, header: list[str], first_rows: list[list[str]],
-                   mapping: Mapping[str, str] | None = None) -> Fields:
+                   mapping: Mapping[str, str] | None = None,
+                   timezone: str | None = None) -> Fields:
         """`Fields` over a CSV file of this format: its header (as the reader names it), the
-        aliases its first records give and cdp_format.yml's `columns:`."""
+        aliases its first records give, cdp_format.yml's `columns:` and the files' zone."""
         aliases = self.header_aliases(first_rows) if self.header_aliases else {}
-        return Fields("csv", header, aliases, first_rows, mapping)
+        return Fields("csv", header, aliases, first_rows, mapping, timezone)
 
     def texts(self, contract_columns, fields: Fields, mapping: dict[str, str],
               constants: dict[str, str]) -> CsvColumns:
