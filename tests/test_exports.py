@@ -63,7 +63,9 @@ def test_a_file_of_no_known_format_is_rejected_whole_naming_the_formats_it_could
     assert reasons["crm/contacts/export.csv"] == (
         "crm/contacts/export.csv matches no format that crm/contacts knows (its header holds "
         "none of their signatures): contract (a header with contact_id); hubspot (Record ID, "
-        "Create Date | hs_object_id, createdate). Name the format with `format:` in a "
+        "Create Date | hs_object_id, createdate); salesforce (Id, LastName, CreatedDate); "
+        "salesforce_report (Contact ID, Last Name); shopify (Email, Total Spent, Total Orders). "
+        "Name the format with `format:` in a "
         "cdp_format.yml, or map its columns with `columns:` (docs/exports.md)")
     assert reasons["crm/contacts/contacts.json"].startswith(
         "crm/contacts/contacts.json matches no format that crm/contacts knows (its first "

@@ -4,7 +4,9 @@ New JSON-lines (and Parquet) files of a source are read in one DuckDB scan (`bat
 `read_files`), each row carrying its file's index; a CSV file, or a JSON document spread over
 many lines, is read alone. A vendor export (ingestion/exports/) is read by the same readers:
 its format gives the SQL of each contract column over its own fields, the rows it holds in a
-list (`records`), the header rows before its data, or a query that groups its rows. The typed and
+list (`records`), the header rows before its data, a query that groups its rows, reasons of its
+own (`row_reasons`), rows that are no rows of their own (`skip_rows`: a Shopify order's further
+line items) and a footer that is no data (`footer`: a Salesforce report's). The typed and
 checked rows are materialized once, in file order (temp table `_checked`); the view `_rows`
 adds each row's number within its file and the rows the reader itself rejected.
 
@@ -376,7 +378,14 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         if export.row_reasons is not None:
             format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = ([sql_string(absent)] if absent else []) + format_reasons
+    reasons = ([sql_string(absent)] if absent else []) + format_reasons
+    skip_sql = "false"
+    if export is not None:  # rows that are no rows of their own
+        if export.skip_rows is not None:
+            skip_sql = f"coalesce({export.skip_rows(fields)}, false)"
+        if export.footer is not None:  # a totals line with values in its columns
+            starts = sql_string('^\\s*(' + export.footer + ')')
+            skip_sql += f" or regexp_matches(coalesce({quote_ident(header[0])}, ''), {starts})"
     raw_sql = csv_row_sql([quote_ident(h) for h in header], delimiter=rules.delimiter)
     _start_read(con)
     read = f"""
@@ -388,10 +397,24 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
             {_REJECTS})"""
     if export is not None and export.rows_sql is not None:
         read = export.rows_sql(read)
-    _check(con, source, texts, read, missing, raw_sql, "false", rules, labels)
+    _check(con, source, texts, read, reasons, raw_sql, skip_sql, rules, labels)
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
+    if export is not None and export.footer is not None:
+        _drop_footer(con, export.footer)
     _rows_view(con, source, skip_first=extra_header_rows)
+
+
+def _drop_footer(con, pattern: str) -> None:
+    """Drop from `_reader_rejects` a file's footer: the first line the reader could not parse
+    that matches `pattern` (its start, after blank lines and an opening quote) and every later
+    one. A report's footer lines are single fields, never rows of the file's columns."""
+    starts_footer = sql_string('^\\s*"?(' + pattern + ')')
+    con.execute(f"""
+        delete from _reader_rejects
+        where exists (select 1 from _reader_rejects starts
+                      where starts._f = _reader_rejects._f and starts._n <= _reader_rejects._n
+                        and regexp_matches(starts._raw, {starts_footer}))""")
 
 
 def _json_texts(source: Source, fields: Fields, rules: _Rules):

@@ -10,7 +10,9 @@ from dagster_project.ingestion.exports import (
     hubspot,
     qualtrics,
     rudderstack,
+    salesforce,
     segment,
+    shopify,
     surveymonkey,
     typeform,
     zendesk,
@@ -19,6 +21,8 @@ from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
     *hubspot.FORMATS,
+    *salesforce.FORMATS,
+    *shopify.FORMATS,
     *segment.FORMATS,
     *ga4.FORMATS,
     *rudderstack.FORMATS,

@@ -177,6 +177,15 @@ class ExportFormat:
     # `rel`, or None; `fields` over its header (CSV), `file_format` the governing
     # `formats.FileFormat` (a survey export whose yml names no score question).
     file_problem: Callable[[Fields, Any, str], str | None] | None = None
+    # CSV: SQL (over the rows, after rows_sql) true for a record that is no row of its own (a
+    # continuation line item of a Shopify order): it keeps its record number, so the rows after
+    # it keep theirs, but it is neither read nor rejected.
+    skip_rows: Callable[[Fields], str] | None = None
+    # CSV: an RE2 pattern found at the start of the line that begins the file's footer (a
+    # Salesforce report's `"Grand Totals (3 records)"`): that line and every later line the CSV
+    # reader cannot parse as a row are no rows (not read, not rejected); so is a row whose first
+    # field it matches (a totals line that has values in the file's columns).
+    footer: str | None = None
     # What a reader should know: the choices the docs explain (docs/exports.md).
     notes: str = ""
 
