@@ -434,14 +434,25 @@ def _json_texts(source: Source, fields: Fields, rules: _Rules):
     return texts, labels, None
 
 
-def _lines_sql(con, paths: list[Path], rules: _Rules) -> str:
+def _lines_sql(con, paths: list[Path], rules: _Rules, fields: Fields | None = None) -> str:
     """SQL of the scan's JSON values as text, one a row (`__cdp_f`, `line`): the lines of JSON
     lines files (a malformed line kept, to be rejected alone), the one value of a JSON document,
-    or the rows of Parquet files as JSON objects."""
+    or the rows of Parquet files as JSON objects.
+
+    Parquet: only the columns the format reads (the first key of each of `fields`' paths) are
+    made JSON, so a wide export (GA4's device, geo, items...) is not written out and parsed
+    again for nothing; a rejected row's text holds those columns."""
     if file_kind(paths[0]) == "parquet":
         _no_reader_rejects(con)
-        return (f"select t.file_index::integer as __cdp_f, to_json(t)::varchar as line "
-                f"from read_parquet({_files_sql(paths)}) t")
+        files = _files_sql(paths)
+        names = _top_level_names(fields.text_paths + fields.json_paths) if fields else None
+        columns = [d[0] for d in con.execute(
+            f"select * from read_parquet({files}) limit 0").description]
+        kept = [c for c in columns if names is not None and c in names]
+        row = ("struct_pack(" + ", ".join(f"{quote_ident(c)} := t.{quote_ident(c)}"
+                                          for c in kept) + ")") if kept else "t"
+        return (f"select t.file_index::integer as __cdp_f, to_json({row})::varchar as line "
+                f"from read_parquet({files}) t")
     if rules.layout == "document":
         _no_reader_rejects(con)
         return (f"select 0 as __cdp_f, json::varchar as line "
@@ -451,6 +462,21 @@ def _lines_sql(con, paths: list[Path], rules: _Rules) -> str:
             f"from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}}, "
             f"header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='', "
             f"max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS})")
+
+
+_FIRST_KEY = re.compile(r"\$\.([A-Za-z_][A-Za-z0-9_]*)(?=$|[.\[])")
+
+
+def _top_level_names(paths: list[str]) -> set[str] | None:
+    """The first keys of JSONPaths (`$.device.category` -> device); None when a path has
+    another form (a quoted key...)."""
+    names = set()
+    for path in paths:
+        match = _FIRST_KEY.match(path)
+        if match is None:
+            return None
+        names.add(match.group(1))
+    return names
 
 
 def _records_sql(lines: str, export: ExportFormat | None) -> str:
@@ -472,20 +498,31 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
     fields = Fields("json", mapping=rules.columns, timezone=rules.source_timezone)
+    derived = {name: how(fields) for name, how in
+               (rules.export.derived.items() if rules.export is not None else ())}
+    fields.take_used()
     texts, labels, absent = _json_texts(source, fields, rules)
     format_reasons = (rules.export.row_reasons(fields)
                       if rules.export is not None and rules.export.row_reasons else [])
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
-    records = _records_sql(_lines_sql(con, paths, rules), rules.export)
+    records = _records_sql(_lines_sql(con, paths, rules, fields), rules.export)
+    # A line that reads as an object gets its fields and its kind from one parse; only the
+    # others (another JSON value, or not JSON: _kind NULL) are parsed again for their kind.
     parsed = f"""
         select __cdp_f, line, _kind, {_modified_at_sql(paths)} as __cdp_modified_at,
-               case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,
+               case when _kind = 'OBJECT' then _s end as _s,
                {f"case when _kind = 'OBJECT' then json_extract(line, {json_paths}) end"
                 if fields.json_paths else "null::json[]"} as _j
-        from (select __cdp_f, line,
-                     try(json_type(line)) as _kind  -- NULL: not valid JSON
-              from ({records}))"""
+        from (select *, case when _s is not null then 'OBJECT'
+                             else try(json_type(line)) end as _kind
+              from (select __cdp_f, line,
+                           case when {"starts_with(ltrim(line), '{')" if fields.text_paths
+                                      else "false"}
+                                then try(json_extract_string(line, {text_paths})) end as _s
+                    from ({records})))"""
+    for name, sql in derived.items():  # in order: each may read the ones before it
+        parsed = f"select *, {sql} as {quote_ident('__cdp_d_' + name)} from ({parsed})"
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
     _check(con, source, texts, parsed,

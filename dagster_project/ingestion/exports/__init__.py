@@ -5,9 +5,11 @@ formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source form
 from __future__ import annotations
 
 from dagster_project.ingestion.exports import (
+    ga4,
     google_forms,
     hubspot,
     qualtrics,
+    rudderstack,
     salesforce,
     segment,
     shopify,
@@ -22,6 +24,8 @@ FORMATS: tuple[ExportFormat, ...] = (
     *salesforce.FORMATS,
     *shopify.FORMATS,
     *segment.FORMATS,
+    *ga4.FORMATS,
+    *rudderstack.FORMATS,
     *qualtrics.FORMATS,
     *surveymonkey.FORMATS,
     *typeform.FORMATS,

@@ -44,7 +44,9 @@ class Fields:
     `f.modified_at()` is the file's modification time as ISO 8601 text in UTC, for formats
     without a date of their own. `timezone`: the zone of the files' offset-less times (the
     file's own, cdp_format.yml's, else CDP_SOURCE_TIMEZONE; None: unknown), for a format that
-    computes a time from one (Zendesk: a ticket's creation plus its first reply time).
+    computes a time from one (Zendesk: a ticket's creation plus its first reply time). `shown`
+    (optional, JSON): the field's name in reasons when its path is not how the tool's users
+    name it (GA4's `event_params.page_location`, a lookup in a list of key/value records).
     """
 
     def __init__(self, kind: FileKind, header: list[str] | None = None,
@@ -73,8 +75,8 @@ class Fields:
         self.used: list[str] = []  # the fields asked for since the last `take_used`
         self.missing: list[str] = []  # CSV: fields asked for that the header lacks
 
-    def __call__(self, name: str) -> str:
-        self.used.append(name)
+    def __call__(self, name: str, shown: str | None = None) -> str:
+        self.used.append(shown or name)
         if self.kind == "csv":
             found = self.column(name)
             if found is None:
@@ -93,11 +95,17 @@ class Fields:
         """CSV: the header holds `name` (exact or ignoring case), or an alias of it."""
         return self.column(name) is not None
 
-    def json(self, path: str) -> str:
+    def json(self, path: str, shown: str | None = None) -> str:
         if self.kind != "json":
             raise ValueError("json() is for JSON formats")
-        self.used.append(path)
+        self.used.append(shown or path)
         return f"_j[{_index(self.json_paths, path)}]"
+
+    def derived(self, name: str, shown: str) -> str:
+        """JSON: the format's derived value `name` (`ExportFormat.derived`), computed once per
+        record; `shown`: the field's name in reasons."""
+        self.used.append(shown)
+        return quote_ident(f"__cdp_d_{name}")
 
     def modified_at(self) -> str:
         self.used.append("the file's modification time")
@@ -142,6 +150,11 @@ class ExportFormat:
     # A query over the scanned records returning one record per contract row, with the same
     # columns (e.g. Shopify's line items grouped into orders): rows_sql(records_sql) -> SQL.
     rows_sql: Callable[[str], str] | None = None
+    # JSON: values computed once per record from its fields, before the columns, which read them
+    # with `f.derived(name, shown)`: a costly value several columns use (GA4's event_params
+    # parsed once for a dozen lookups), which DuckDB would otherwise compute once per use. Each
+    # in a projection of its own, in order: one may read those before it.
+    derived: Mapping[str, Callable[[Fields], str]] = field(default_factory=dict, hash=False)
     # CSV: other names of the header's columns, from the file's first records (header rows
     # first): header_aliases(first_rows) -> {alias: header name}. `Fields` and the check of
     # cdp_format.yml's `columns:` resolve a name the header lacks through them (a Qualtrics
