@@ -197,6 +197,43 @@ def test_touchpoints_and_support(snapshot):
         c: f"{v * 100:.1f} %" for c, v in fcr.items()}
 
 
+def test_what_customers_say_topics_filters_and_examples(snapshot):
+    """Topic volumes and NPS gaps as plain SQL on marts.comment_insights computes them, for all
+    comments and for English ones only; the examples of the biggest topic are redacted comments
+    mentioning it, newest first."""
+    def expected(language: str | None) -> dict:
+        rows = sql(snapshot, """
+            with c as (select * from marts.comment_insights where ? is null or language = ?),
+            m as (select response_id, unnest(string_split(topics, ', ')) as topic from c
+                  where topics <> '')
+            select topic, count(*) from m group by topic""", [language, language])
+        return dict(rows)
+
+    app = run_page()
+    table = frame_after(app, "What customers say")
+    labels = page.topic_labels()
+    everything = expected(None)
+    assert {labels[t]: f"{n:,}" for t, n in everything.items()} == dict(
+        zip(table["Topic"], table["Comments"], strict=True))
+    assert list(table["Comments"].map(lambda v: int(v.replace(",", "")))) == sorted(
+        everything.values(), reverse=True)
+    assert all(v == "n/a" or v[0] in "+-" for v in table["NPS gap"])
+    examples = tables(app, "Comment")[0]
+    biggest = max(everything, key=lambda t: (everything[t], [-ord(c) for c in t]))
+    newest = sql(snapshot, "select comment_redacted from marts.comment_insights "
+                           "where list_contains(string_split(topics, ', '), ?) "
+                           "order by submitted_date desc, response_id desc limit 3", [biggest])
+    assert list(examples["Comment"]) == [r[0] for r in newest]
+    assert not examples["Comment"].str.contains(r"@|\d{3} \d{3} \d{3}").any()
+
+    app.multiselect(key="voc_languages").set_value(["en"]).run(timeout=60)
+    assert not app.exception, app.exception
+    english = frame_after(app, "What customers say")
+    assert {labels[t]: f"{n:,}" for t, n in expected("en").items()} == dict(
+        zip(english["Topic"], english["Comments"], strict=True))
+    assert len(english) and english["Comments"].tolist() != table["Comments"].tolist()
+
+
 def test_close_the_loop_lists_open_and_overdue_oldest_first(snapshot):
     app = run_page()
     counts = dict(sql(snapshot, "select status, count(*) from marts.detractor_followups "
@@ -352,7 +389,7 @@ def test_the_snapshot_is_published_after_every_mart():
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published", "marts_snapshot"]))
     marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
-    assert len(marts) == 11 and published.parent_keys == marts
+    assert len(marts) == 13 and published.parent_keys == marts  # 11 + the two of issue 18
     assert published.group_name == "published"
     job = defs.resolve_job_def("cdp_daily")
     assert dg.AssetKey(["published", "marts_snapshot"]) in job.asset_layer.selected_asset_keys

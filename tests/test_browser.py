@@ -158,6 +158,7 @@ def test_page_renders_the_headline_nps_of_the_marts(page_copy):
         assert_no_exception(tab)
         shown = tab.locator('[data-testid="stMetricValue"]').first.inner_text()
         assert shown.strip() == expected
+        assert tab.get_by_text("What customers say", exact=True).is_visible()  # issue 18
         with duckdb.connect(str(warehouse), read_only=True) as con:
             contact = con.execute("select min(primary_contact_id) from marts.customer_360 "
                                   "where web_sessions > 0 and orders > 0").fetchone()[0]

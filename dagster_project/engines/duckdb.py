@@ -4,9 +4,10 @@ Its loader is ingestion/load.py (with ingestion/readers.py); dbt builds its defa
 
 Writing connections are retried with exponential backoff for the one transient failure we know:
 the warehouse file locked by another process (DuckDB allows one writer; a reader in another
-process blocks it too). Such a step is retried up to `MAX_RETRIES` times after 2, 4, 8 s. Every
-other error (bad data, a failed dbt test, a wrong path) fails the step at once: retrying it
-would only make the failure slower to report.
+process blocks it too): a DuckDB client left open on it, since another run cannot get this far
+while this one holds the warehouse's run lock (run_lock.py). Such a step is retried up to
+`MAX_RETRIES` times after 2, 4, 8 s. Every other error (bad data, a failed dbt test, a wrong
+path) fails the step at once: retrying it would only make the failure slower to report.
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ class DuckDBEngine:
               context: StepContext | None = None) -> duckdb.DuckDBPyConnection:
         """The warehouse itself, for writing; in a step, retried while another process locks it."""
         return open_warehouse(context, settings) if context else connect(settings)
+
+    def share_with_dbt(self, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
+                       settings: Settings) -> None:
+        """Nothing to do: `state` is the warehouse dbt builds in."""
 
     def dbt_args(self) -> list[str]:
         return []  # the default target of dbt/profiles.yml

@@ -36,7 +36,8 @@ from typing import NamedTuple
 import duckdb
 
 from dagster_project.ingestion.exports import formats_for
-from dagster_project.ingestion.exports.detect import Detected, detect, file_kind
+from dagster_project.ingestion.exports.base import Fields
+from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, detect, file_kind
 from dagster_project.ingestion.file_checks import not_utf8_reason, other_delimiter_reason
 from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
@@ -289,12 +290,17 @@ def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, Known],
 
 def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> str | None:
     """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, it
-    matches no format, or its yml maps a CSV column its header lacks (both engines reject such
-    a file as one row)."""
+    matches no format, its yml maps a CSV column its header lacks (a vendor format's aliases
+    count: a Qualtrics ImportId), or its format cannot read it with what the yml says
+    (`ExportFormat.file_problem`: a survey export whose yml names no score question). Both
+    engines reject such a file as one row."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
     if file_kind(path) != "csv":
-        return detected.problem
+        export = detected.export
+        if detected.problem or export is None or export.file_problem is None:
+            return detected.problem
+        return export.file_problem(Fields("json", mapping=fmt.columns), fmt, rel)
     if fmt.encoding is None and (reason := not_utf8_reason(path, rel)):
         return reason
     header = csv_header(path, fmt.delimiter or ",", fmt.encoding)[0]
@@ -302,9 +308,19 @@ def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> s
         return reason
     if detected.problem:
         return detected.problem
+    header = unique_header_names(header)
+    export = detected.export
+    if export is None:
+        return (mapping_problem(fmt.columns, header, rel, fmt.yml or "") if fmt.columns
+                else None)
+    # A vendor export: a mapped name may be an alias of a header column (a Qualtrics ImportId).
+    fields = export.csv_fields(header, csv_first_rows(path, 4, fmt.encoding, fmt.delimiter),
+                               fmt.columns)
     if fmt.columns:
-        return mapping_problem(fmt.columns, unique_header_names(header), rel, fmt.yml or "")
-    return None
+        problem = mapping_problem(fmt.columns, header, rel, fmt.yml or "", found=fields.has)
+        if problem:
+            return problem
+    return export.file_problem(fields, fmt, rel) if export.file_problem else None
 
 
 def _vanished(report: LoadReport, rel: str) -> None:

@@ -11,6 +11,7 @@ for the marts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
@@ -273,12 +274,15 @@ def apply_constants(texts: dict[str, str], labels: dict[str, str], constants: di
         labels[name] = f"{name} (a constant of cdp_format.yml)"
 
 
-def mapping_problem(mapping: dict[str, str], header: list[str], file: str, yml: str) -> str | None:
+def mapping_problem(mapping: dict[str, str], header: list[str], file: str, yml: str,
+                    found: Callable[[str], bool] | None = None) -> str | None:
     """Why a CSV file is rejected whole: an export column its cdp_format.yml maps is absent
-    from its header (matched as `csv_columns` matches it: exactly, else ignoring case)."""
+    from its header (matched as `csv_columns` matches it: exactly, else ignoring case).
+    `found`: whether the file has a column of that name, when a vendor format knows more names
+    than the header's (aliases: `ExportFormat.header_aliases`)."""
     names = {h.lower() for h in header}
-    missing = [(contract, export) for contract, export in mapping.items()
-               if export.lower() not in names]
+    found = found or (lambda name: name.lower() in names)
+    missing = [(contract, export) for contract, export in mapping.items() if not found(export)]
     if not missing:
         return None
     listed = "; ".join(f"column {export!r} (for {contract})" for contract, export in missing)
