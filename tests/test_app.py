@@ -8,7 +8,7 @@ import base64
 import json
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -415,3 +415,60 @@ def test_the_snapshot_is_published_after_every_mart():
     assert published.group_name == "published"
     job = defs.resolve_job_def("cdp_daily")
     assert dg.AssetKey(["published", "marts_snapshot"]) in job.asset_layer.selected_asset_keys
+
+
+def test_empty_marts_say_no_data_yet(empty_page_warehouse, monkeypatch):
+    """A run on a landing zone of headers only publishes empty marts: the page says so (it once
+    raised `NaTType does not support strftime` on the missing as-of date)."""
+    snapshot = empty_page_warehouse[2]
+    assert sum(n for _, n in sql(snapshot, "select * from meta.snapshot_tables")) == 0
+    monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(snapshot))
+    app = run_page()
+    assert app.info[0].value.startswith("No data yet: the marts published")
+    assert len(app.metric) == 0 and len(app.dataframe) == 0
+
+
+def test_lookup_by_name_and_profile_in_the_reporting_zone(snapshot, tmp_path, monkeypatch):
+    """Every word of a name, accents and case ignored; several matches are offered to pick from;
+    the profile's times are wall clock in the snapshot's reporting zone."""
+    local = tmp_path / "snapshot.duckdb"
+    shutil.copy(snapshot, local)
+    with duckdb.connect(str(local)) as con:
+        con.execute("update meta.snapshot set timezone = 'Asia/Ho_Chi_Minh'")
+    monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(local))
+    first, last, contact, seen = sql(local, """
+        select first_name, last_name, primary_contact_id, first_seen_at from marts.customer_360
+        where first_name is not null and last_name is not null and primary_contact_id is not null
+        order by customer_key limit 1""")[0]
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFD", f"{last} {first}".upper())
+                    if unicodedata.category(c) != "Mn")
+    app = lookup(run_page(), plain)  # surname first, upper-case, without accents
+    if app.selectbox:  # several customers share the name: pick ours by its contact id
+        picks = app.selectbox(key="lookup_pick")
+        index = next(i for i, label in enumerate(picks.options) if contact in label)
+        picks.select_index(index).run(timeout=60)
+        assert not app.exception
+    shown = profile(app)
+    assert shown["CRM contact id"] == contact and shown["Name"] == f"{first} {last}"
+    assert shown["First seen"] == (seen + timedelta(hours=7)).strftime("%Y-%m-%d %H:%M")
+    assert f"{first} {last}" in [s.value for s in app.subheader]
+    assert tables(app, "When (Asia/Ho_Chi_Minh)")
+
+
+def test_currency_of_the_snapshot_labels_money(snapshot, tmp_path, monkeypatch):
+    local = tmp_path / "snapshot.duckdb"
+    shutil.copy(snapshot, local)
+    with duckdb.connect(str(local)) as con:
+        con.execute("update meta.snapshot set currency = 'VND'")
+    monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(local))
+    app = run_page()
+    revenue = sql(local, "select sum(revenue) from marts.customer_360")[0][0]
+    assert {m.label: m.value for m in app.metric}["CRM revenue"] == f"{revenue:,.2f} VND"
+    assert "money in VND" in app.caption[0].value
+    assert frame_after(app, "Channel performance")["Web-tracked revenue"].str.endswith(
+        " VND").all()
+    with pytest.raises(SettingsError, match="CDP_CURRENCY='dollars' is not an ISO 4217"):
+        Settings.from_env({"CDP_CURRENCY": "dollars"})
+    assert Settings.from_env({"CDP_CURRENCY": " eur "}).currency == "EUR"
