@@ -472,3 +472,24 @@ def test_currency_of_the_snapshot_labels_money(snapshot, tmp_path, monkeypatch):
     with pytest.raises(SettingsError, match="CDP_CURRENCY='dollars' is not an ISO 4217"):
         Settings.from_env({"CDP_CURRENCY": "dollars"})
     assert Settings.from_env({"CDP_CURRENCY": " eur "}).currency == "EUR"
+
+
+def test_money_in_the_marts_is_decimal_to_the_cent(snapshot):
+    """Every revenue column of every mart is DECIMAL(18, 2) (no 10203.380000000001), and the
+    monthly channel mart adds up to the daily one."""
+    types = sql(snapshot, """
+        select table_name, column_name, data_type from information_schema.columns
+        where table_schema = 'marts' and column_name like '%revenue'""")
+    assert len(types) >= 7
+    assert {(t, c): d for t, c, d in types if d != "DECIMAL(18,2)"} == {}
+    daily, monthly = sql(snapshot, """
+        select (select sum(revenue) from marts.channel_performance_daily),
+               (select sum(web_tracked_revenue) from marts.channel_performance_monthly)""")[0]
+    assert daily == monthly > 0
+    by_month = sql(snapshot, """
+        select d.month, d.sessions, m.sessions from (
+            select date_trunc('month', date)::date as month, sum(sessions) as sessions
+            from marts.channel_performance_daily group by 1) d
+        join (select month, sum(sessions) as sessions from marts.channel_performance_monthly
+              group by 1) m using (month)""")
+    assert by_month and all(a == b for _, a, b in by_month)
