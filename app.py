@@ -152,33 +152,29 @@ st.markdown(f"**{p.fmt_int(loop.to_call)} detractor{'' if loop.to_call == 1 else
 if calls.empty:
     st.success("Every detractor has been followed up.")
 else:
-    contact = calls.email.fillna(calls.phone).fillna("")
+    # Widths sum to under the main column's 820 px at a 1,280 px window with the sidebar open.
     st.dataframe(pd.DataFrame({
         "Name": [p.full_name(f, last) or "(no name)"
                  for f, last in zip(calls.first_name, calls.last_name, strict=True)],
-        "Contact": contact.where(calls.phone.isna() | calls.email.isna(),
-                                 calls.email + " · " + calls.phone),
+        "Contact": calls.phone.fillna(calls.email).fillna("-"),  # a call list: phone first
         "Said": calls.comment.fillna(""), "Score": calls.nps_score,
         "Touchpoint": calls.touchpoint.fillna("unknown"),
         "Value tier": calls.value_tier.fillna("none"),
         "Status": calls.status, "Days waiting": calls.days_since_submitted,
-        "Submitted": p.local_times(calls.submitted_at, ZONE),
-    }), hide_index=True, width="stretch", height=320,
-        column_config={
-            "Name": st.column_config.TextColumn(width="small"),
-            "Contact": st.column_config.TextColumn(width="medium"),
-            "Said": st.column_config.TextColumn(width="large"),
-            "Score": st.column_config.NumberColumn(width=60),
-            "Touchpoint": st.column_config.TextColumn(width=100),
-            "Value tier": st.column_config.TextColumn(width=80),
-            "Status": st.column_config.TextColumn(width=70),
-            "Days waiting": st.column_config.NumberColumn(width=60),
-            "Submitted": st.column_config.TextColumn(width=130)})
+    }), hide_index=True, width="stretch", height=320, column_config={
+        "Name": st.column_config.TextColumn(width=120),
+        "Contact": st.column_config.TextColumn(width=140),
+        "Said": st.column_config.TextColumn(width=200, help="the survey's comment"),
+        "Score": st.column_config.NumberColumn(width=50, help="NPS score, 0-6"),
+        "Touchpoint": st.column_config.TextColumn(width=100),
+        "Value tier": st.column_config.TextColumn(width=70),
+        "Status": st.column_config.TextColumn(width=70),
+        "Days waiting": st.column_config.NumberColumn(width=60)})
 st.caption(
     "Every response scoring 0-6 needs a follow-up: a ticket for the customer within 240 hours. "
     f"First the detractors of the last {p.CALL_WINDOW_DAYS} days not followed up yet, longest "
     "waiting first (open: up to 10 days old; overdue: older); then "
-    f"{p.fmt_int(older)} older ones, newest first. Contact: email and phone of the customer "
+    f"{p.fmt_int(older)} older ones, newest first. Contact: the customer's phone, else email "
     + ("(in full)" if SHOW_PERSONAL else "(masked; CDP_SHOW_PERSONAL_DATA=true shows them in "
        "full to authorised users)") + "; "
     f"times in {ZONE} (marts.detractor_followups, customer_360).")
@@ -231,7 +227,7 @@ if worth.empty:
     no_data("NPS and revenue (no customer yet)")
 else:
     st.markdown(f"**{p.monetized_sentence(worth, CURRENCY)}**")
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 2])  # the table needs ~540 px: two thirds of 820
     with left:
         fig = px.bar(worth, x="nps_category", y="revenue_per_customer",
                      labels={"nps_category": "NPS category (latest scored response)",
@@ -248,7 +244,14 @@ else:
             "Repeat rate": worth.repeat_rate.map(p.fmt_pct),
             "Lapsed rate": worth.lapsed_rate.map(p.fmt_pct),
             "Referral revenue": worth.referral_revenue.map(lambda v: p.fmt_money(v, CURRENCY)),
-        }), hide_index=True, width="stretch")
+        }), hide_index=True, width="stretch", column_config={
+            "NPS category": st.column_config.TextColumn(width=75),
+            "Customers": st.column_config.TextColumn(width=70),
+            "Revenue per customer": st.column_config.TextColumn(width=95),
+            "Orders per customer": st.column_config.TextColumn(width=70),
+            "Repeat rate": st.column_config.TextColumn(width=60),
+            "Lapsed rate": st.column_config.TextColumn(width=60),
+            "Referral revenue": st.column_config.TextColumn(width=95)})
 st.caption("Customers by the NPS category of their latest scored response (`none`: never "
            f"scored). CRM revenue counts completed orders, in {CURRENCY}; repeat rate: 2 or more "
            "orders; lapsed: last completed order more than 180 days before the as-of date; "
@@ -266,7 +269,7 @@ if not cohorts:
 elif stages.empty:
     st.info("Pick at least one cohort month.")
 else:
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)
     with left:
         fig = go.Figure(go.Funnel(y=stages.stage, x=stages.customers,
                                   textinfo="value+percent initial"))
@@ -277,7 +280,10 @@ else:
         st.dataframe(pd.DataFrame({
             "Stage": stages.stage, "Customers": stages.customers.map(p.fmt_int),
             "Conversion from previous stage": stages.conversion_from_previous.map(p.fmt_pct),
-        }), hide_index=True, width="stretch")
+        }), hide_index=True, width="stretch", column_config={
+            "Stage": st.column_config.TextColumn(width=100),
+            "Customers": st.column_config.TextColumn(width=80),
+            "Conversion from previous stage": st.column_config.TextColumn(width=200)})
 st.caption("Customers of the chosen cohorts that reached each stage or a later one (awareness < "
            "consideration < purchase < retention (2+ orders) < advocacy); conversion = customers "
            "at the stage / customers at the stage before (marts.journey_funnel).")
@@ -332,7 +338,12 @@ with left:
             "NPS": points.nps.map(p.fmt_nps), "CSAT (share 4-5)": points.csat.map(p.fmt_pct),
             "Average CSAT (1-5)": points.avg_csat.map(
                 lambda v: "n/a" if p._missing(v) else f"{v:.2f}"),
-        }), hide_index=True, width="stretch")
+        }), hide_index=True, width="stretch", column_config={
+            "Touchpoint": st.column_config.TextColumn(width=100),
+            "Responses": st.column_config.TextColumn(width=70),
+            "NPS": st.column_config.TextColumn(width=50),
+            "CSAT (share 4-5)": st.column_config.TextColumn(width=75),
+            "Average CSAT (1-5)": st.column_config.TextColumn(width=85)})
         fig = px.bar(points, x="touchpoint", y="nps",
                      labels={"touchpoint": "Survey touchpoint", "nps": "NPS (−100 to 100)"})
         chart(fig)
@@ -350,7 +361,11 @@ with right:
             "Channel": help_desk.channel, "Tickets": help_desk.tickets.map(p.fmt_int),
             "First-contact resolution": help_desk.first_contact_resolution_rate.map(p.fmt_pct),
             "Resolved within 24 h": help_desk.resolved_within_24h_rate.map(p.fmt_pct),
-        }), hide_index=True, width="stretch")
+        }), hide_index=True, width="stretch", column_config={
+            "Channel": st.column_config.TextColumn(width=70),
+            "Tickets": st.column_config.TextColumn(width=60),
+            "First-contact resolution": st.column_config.TextColumn(width=140),
+            "Resolved within 24 h": st.column_config.TextColumn(width=120)})
         monthly = q(p.support_monthly(start, end))
         fig = px.line(monthly, x="month", y="median_first_response_minutes", color="channel",
                       markers=True, log_y=True,
@@ -392,12 +407,17 @@ if term.strip():
         st.subheader(title)
         left, right = st.columns([2, 3])
         left.dataframe(p.profile_rows(row, ZONE, CURRENCY), hide_index=True, width="stretch",
-                       height=420)
+                       height=420, column_config={
+                           "Field": st.column_config.TextColumn(width=150),
+                           "Value": st.column_config.TextColumn(width=150)})
         events = q(p.timeline(row.customer_key))
         right.dataframe(pd.DataFrame({
             f"When ({ZONE})": p.local_times(events.happened_at, ZONE),
             "Event": events.event, "Detail": events.detail.fillna(""),
-        }), hide_index=True, width="stretch", height=420)
+        }), hide_index=True, width="stretch", height=420, column_config={
+            f"When ({ZONE})": st.column_config.TextColumn(width=130),
+            "Event": st.column_config.TextColumn(width=140),
+            "Detail": st.column_config.TextColumn(width=200)})
 st.caption("Finds customers by name (every word, accents and case ignored), email (case and "
            "spaces ignored) or CRM contact id (marts.customer_identities); shows the customer "
            "360 profile and its timeline: milestones, web sessions and detractor follow-ups "
