@@ -288,6 +288,23 @@ st.caption("Customers of the chosen cohorts that reached each stage or a later o
            "consideration < purchase < retention (2+ orders) < advocacy); conversion = customers "
            "at the stage / customers at the stage before (marts.journey_funnel).")
 
+@st.fragment
+def weekly_chart(whole: pd.DataFrame) -> None:
+    """The channels over time; a fragment: choosing another measure re-runs only this."""
+    measure = st.radio("Over time", ["Sessions", "Conversion rate", "Web-tracked revenue"],
+                       horizontal=True, key="channel_measure")
+    column, axis = {"Sessions": ("sessions", "Sessions per week"),
+                    "Conversion rate": ("conversion_rate", "Conversion rate (%)"),
+                    "Web-tracked revenue": ("revenue",
+                                            f"Web-tracked revenue per week ({CURRENCY})")}[measure]
+    fig = px.line(whole, x="week", y=column, color="channel_group", markers=True,
+                  labels={"week": "Week starting (Monday)", column: axis,
+                          "channel_group": "Channel group"})
+    if column == "conversion_rate":
+        fig.update_yaxes(tickformat=".0%")
+    chart(fig)
+
+
 # --- 6. channels ---------------------------------------------------------------------------------
 st.header("Channel performance")
 channel_table = q(p.channel_totals(start, end, groups))
@@ -303,18 +320,7 @@ else:
     }), hide_index=True, width="stretch")
     weekly = q(p.channel_weekly(start, end, groups, last_day))
     whole = weekly[~weekly.is_partial] if (~weekly.is_partial).any() else weekly
-    measure = st.radio("Over time", ["Sessions", "Conversion rate", "Web-tracked revenue"],
-                       horizontal=True, key="channel_measure")
-    column, axis = {"Sessions": ("sessions", "Sessions per week"),
-                    "Conversion rate": ("conversion_rate", "Conversion rate (%)"),
-                    "Web-tracked revenue": ("revenue",
-                                            f"Web-tracked revenue per week ({CURRENCY})")}[measure]
-    fig = px.line(whole, x="week", y=column, color="channel_group", markers=True,
-                  labels={"week": "Week starting (Monday)", column: axis,
-                          "channel_group": "Channel group"})
-    if column == "conversion_rate":
-        fig.update_yaxes(tickformat=".0%")
-    chart(fig)
+    weekly_chart(whole)
 st.caption("Web and app sessions by the channel group of their first event, in the date range. "
            "Conversion rate: sessions with a completed order / sessions; cart abandonment: "
            "sessions with an add to cart and no order / sessions with an add to cart; "
@@ -383,41 +389,47 @@ with right:
 
 # --- 8. customer lookup --------------------------------------------------------------------------
 st.header("Customer lookup")
-term = st.text_input("Name, email or contact id", key="lookup",
-                     placeholder="Nguyen Van An, name@example.com or C1000123")
-if term.strip():
-    found = p.mask_frame(q(p.lookup(term)), SHOW_PERSONAL)
-    if found.empty:
-        st.info("No customer has this name, email or contact id.")
-    else:
-        if len(found) > p.LOOKUP_LIMIT:
-            st.caption(f"More than {p.LOOKUP_LIMIT} customers match: the first "
-                       f"{p.LOOKUP_LIMIT} by name are offered; type more of the name.")
-            found = found.head(p.LOOKUP_LIMIT)
-        labels = [f"{p.full_name(r.first_name, r.last_name) or '(no name)'} · "
-                  f"{r.city or 'no city'} · {r.primary_contact_id or 'no CRM contact'}"
-                  for r in found.itertuples(index=False)]
-        pick = 0
-        if len(found) > 1:
-            pick = st.selectbox(f"{len(found)} customers match", range(len(found)),
-                                format_func=lambda i: labels[i], key="lookup_pick")
-        row = found.iloc[pick]
-        title = (p.full_name(row.first_name, row.last_name)
-                 or f"Customer {row.primary_contact_id or '(no CRM contact)'}")
-        st.subheader(title)
-        left, right = st.columns([2, 3])
-        left.dataframe(p.profile_rows(row, ZONE, CURRENCY), hide_index=True, width="stretch",
-                       height=420, column_config={
-                           "Field": st.column_config.TextColumn(width=150),
-                           "Value": st.column_config.TextColumn(width=150)})
-        events = q(p.timeline(row.customer_key))
-        right.dataframe(pd.DataFrame({
-            f"When ({ZONE})": p.local_times(events.happened_at, ZONE),
-            "Event": events.event, "Detail": events.detail.fillna(""),
-        }), hide_index=True, width="stretch", height=420, column_config={
-            f"When ({ZONE})": st.column_config.TextColumn(width=130),
-            "Event": st.column_config.TextColumn(width=140),
-            "Detail": st.column_config.TextColumn(width=200)})
+@st.fragment
+def customer_lookup() -> None:
+    """A fragment: typing a name or picking a match re-runs only the lookup, not the page."""
+    term = st.text_input("Name, email or contact id", key="lookup",
+                         placeholder="Nguyen Van An, name@example.com or C1000123")
+    if term.strip():
+        found = p.mask_frame(q(p.lookup(term)), SHOW_PERSONAL)
+        if found.empty:
+            st.info("No customer has this name, email or contact id.")
+        else:
+            if len(found) > p.LOOKUP_LIMIT:
+                st.caption(f"More than {p.LOOKUP_LIMIT} customers match: the first "
+                           f"{p.LOOKUP_LIMIT} by name are offered; type more of the name.")
+                found = found.head(p.LOOKUP_LIMIT)
+            labels = [f"{p.full_name(r.first_name, r.last_name) or '(no name)'} · "
+                      f"{r.city or 'no city'} · {r.primary_contact_id or 'no CRM contact'}"
+                      for r in found.itertuples(index=False)]
+            pick = 0
+            if len(found) > 1:
+                pick = st.selectbox(f"{len(found)} customers match", range(len(found)),
+                                    format_func=lambda i: labels[i], key="lookup_pick")
+            row = found.iloc[pick]
+            title = (p.full_name(row.first_name, row.last_name)
+                     or f"Customer {row.primary_contact_id or '(no CRM contact)'}")
+            st.subheader(title)
+            left, right = st.columns([2, 3])
+            left.dataframe(p.profile_rows(row, ZONE, CURRENCY), hide_index=True, width="stretch",
+                           height=420, column_config={
+                               "Field": st.column_config.TextColumn(width=150),
+                               "Value": st.column_config.TextColumn(width=150)})
+            events = q(p.timeline(row.customer_key))
+            right.dataframe(pd.DataFrame({
+                f"When ({ZONE})": p.local_times(events.happened_at, ZONE),
+                "Event": events.event, "Detail": events.detail.fillna(""),
+            }), hide_index=True, width="stretch", height=420, column_config={
+                f"When ({ZONE})": st.column_config.TextColumn(width=130),
+                "Event": st.column_config.TextColumn(width=140),
+                "Detail": st.column_config.TextColumn(width=200)})
+
+
+customer_lookup()
 st.caption("Finds customers by name (every word, accents and case ignored), email (case and "
            "spaces ignored) or CRM contact id (marts.customer_identities); shows the customer "
            "360 profile and its timeline: milestones, web sessions and detractor follow-ups "

@@ -1,13 +1,14 @@
 """What the leaders' page (app.py) reads and how it shows it, without Streamlit.
 
 Every figure comes from the published snapshot of the marts (`CDP_SNAPSHOT_PATH`, see
-publish.py), opened read-only for each query, with `?` parameters only. Sums and ratios of mart
-counts (e.g. conversions / sessions over a date range) are taken in SQL; nothing is recomputed
-from raw data. The formatting helpers turn values into text for people.
+publish.py), opened read-only (one connection per published file, see `query`), with `?`
+parameters only. Sums and ratios of mart counts (e.g. conversions / sessions over a date range)
+are taken in SQL; nothing is recomputed from raw data. The formatting helpers turn values into text for people.
 """
 
 import hmac
 import math
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,11 +33,28 @@ def snapshot_stamp(path: Path) -> tuple[int, int]:
     return stat.st_ino, stat.st_mtime_ns
 
 
+# The open snapshot: (path, stamp, read-only connection). Opening the file costs about 100 ms,
+# more than most of the page's queries, so one connection serves every query of every session
+# until a publish swaps a new file in (a new stamp): then the old one is closed first - DuckDB
+# would otherwise hand back its cached instance of the same path, i.e. the old file - and the new
+# file opened. Queries run under the lock (they take milliseconds on the marts), which makes
+# sharing one connection between Streamlit's session threads safe. Holding the file never blocks
+# the pipeline: publish.py writes another file and renames it over this one.
+_SNAPSHOT_LOCK = threading.Lock()
+_open_snapshot: list = [None, None, None]
+
+
 def query(path: Path, sql: str, params: tuple = ()) -> pd.DataFrame:
-    """One short-lived read-only connection per query (it never holds the file for long)."""
-    if not path.exists():
-        raise SnapshotMissing(f"no snapshot at {path}")
-    with duckdb.connect(str(path), read_only=True) as con:
+    """A query on the snapshot, through the shared read-only connection of its current file."""
+    stamp = snapshot_stamp(path)  # SnapshotMissing when there is none
+    with _SNAPSHOT_LOCK:
+        held_path, held_stamp, con = _open_snapshot
+        if con is None or held_path != path or held_stamp != stamp:
+            if con is not None:
+                con.close()
+                _open_snapshot[:] = [None, None, None]
+            con = duckdb.connect(str(path), read_only=True)
+            _open_snapshot[:] = [path, stamp, con]
         return con.execute(sql, list(params)).df()
 
 

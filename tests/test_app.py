@@ -494,3 +494,24 @@ def test_money_in_the_marts_is_decimal_to_the_cent(snapshot):
         join (select month, sum(sessions) as sessions from marts.channel_performance_monthly
               group by 1) m using (month)""")
     assert by_month and all(a == b for _, a, b in by_month)
+
+
+def test_the_page_connection_follows_each_publish(tmp_path):
+    """One read-only connection serves the page's queries until a new file is swapped in; then
+    the next query reads the new file (not DuckDB's cached instance of the old one)."""
+    target = tmp_path / "snapshot.duckdb"
+
+    def publish(value: int) -> None:
+        staging = tmp_path / f"next-{value}.duckdb"
+        with duckdb.connect(str(staging)) as con:
+            con.execute(f"create schema marts; create table marts.t as select {value} as v")
+        os.replace(staging, target)
+
+    publish(1)
+    assert page.query(target, "select v from marts.t").v.tolist() == [1]
+    assert page.query(target, "select v + ? as v from marts.t", (1,)).v.tolist() == [2]
+    publish(2)
+    assert page.query(target, "select v from marts.t").v.tolist() == [2]
+    target.unlink()
+    with pytest.raises(page.SnapshotMissing):
+        page.query(target, "select 1")
