@@ -3,7 +3,8 @@
 Every figure comes from the published snapshot of the marts (`CDP_SNAPSHOT_PATH`, see
 publish.py), opened read-only (one connection per published file, see `query`), with `?`
 parameters only. Sums and ratios of mart counts (e.g. conversions / sessions over a date range)
-are taken in SQL; nothing is recomputed from raw data. The formatting helpers turn values into text for people.
+are taken in SQL; nothing is recomputed from raw data. The formatting helpers turn values into
+text for people.
 """
 
 import hmac

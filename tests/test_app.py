@@ -203,7 +203,8 @@ def test_channels_follow_the_date_and_channel_filters(snapshot):
 
 def test_touchpoints_and_support(snapshot):
     app = run_page()
-    first, last = sql(snapshot, "select min(date), max(date) from marts.channel_performance_daily")[0]
+    first, last = sql(snapshot, "select min(date), max(date) "
+                              "from marts.channel_performance_daily")[0]
     expected = sql(snapshot, """
         select touchpoint, 100.0 * (sum(promoters) - sum(detractors)) / sum(nps_responses)
         from marts.touchpoint_performance_monthly
