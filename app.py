@@ -123,16 +123,18 @@ st.header("Headline")
 head = p.headline(q(p.headline_nps(AS_OF)))
 totals = q(p.headline_totals()).iloc[0]
 loop = q(p.followup_counts()).iloc[0]
-cols = st.columns(6)
+cols = st.columns(3)  # two rows of three: each figure fits its tile at 1,280 px
 cols[0].metric(f"NPS, {p.fmt_month(head.month)}", p.fmt_nps(head.nps),
                delta=None if head.change is None else f"{head.change:+.1f} pts vs month before")
 cols[0].caption(f"95 % interval {p.fmt_nps(head.ci_low)} to {p.fmt_nps(head.ci_high)} · "
                 f"{p.fmt_int(head.responses)} response{'' if head.responses == 1 else 's'}")
 cols[1].metric("Detractors to call", p.fmt_int(loop.to_call))
 cols[2].metric("CSAT (share 4-5)", p.fmt_pct(totals.csat))
-cols[3].metric("CRM revenue", p.fmt_money(totals.revenue, CURRENCY))
-cols[4].metric("Customers", p.fmt_int(totals.customers))
-cols[5].metric("Repeat rate", p.fmt_pct(totals.repeat_rate))
+cols = st.columns(3)
+cols[0].metric("CRM revenue", p.fmt_money_short(totals.revenue, CURRENCY),
+               help=f"{p.fmt_money(totals.revenue, CURRENCY)}: completed orders of all customers")
+cols[1].metric("Customers", p.fmt_int(totals.customers))
+cols[2].metric("Repeat rate", p.fmt_pct(totals.repeat_rate))
 st.caption(
     "NPS = % promoters (9-10) − % detractors (0-6) of the scored responses submitted in the "
     f"latest full month, i.e. the latest month before the as-of month ({AS_OF:%B %Y}); it is "

@@ -323,6 +323,18 @@ def fmt_money(value, currency: str = "") -> str:
     return f"{float(value):,.2f}{' ' + currency if currency else ''}"
 
 
+def fmt_money_short(value, currency: str = "") -> str:
+    """A headline figure that fits its tile: 44,990 USD; 12.3 M USD from a million on (the exact
+    amount is in the tile's tooltip)."""
+    if _missing(value):
+        return "n/a"
+    amount = float(value)
+    for size, unit in ((1e9, "B"), (1e6, "M")):
+        if abs(amount) >= size:
+            return f"{amount / size:,.1f} {unit}{' ' + currency if currency else ''}"
+    return f"{amount:,.0f}{' ' + currency if currency else ''}"
+
+
 def fmt_pct(value, digits: int = 1) -> str:
     return "n/a" if _missing(value) else f"{value * 100:.{digits}f} %"
 

@@ -93,7 +93,8 @@ def test_headline_figures_come_from_the_marts(snapshot):
                (select count(*) from marts.customer_360),
                (select count(*) filter (orders >= 2) / count(*) from marts.customer_360)""")[0]
     assert metrics["CSAT (share 4-5)"].value == f"{csat * 100:.1f} %"
-    assert metrics["CRM revenue"].value == f"{revenue:,.2f} USD"  # CDP_CURRENCY's default
+    assert metrics["CRM revenue"].value == f"{revenue:,.0f} USD"  # CDP_CURRENCY's default
+    assert metrics["CRM revenue"].help.startswith(f"{revenue:,.2f} USD")
     assert metrics["Customers"].value == f"{customers:,}"
     assert metrics["Repeat rate"].value == f"{repeat * 100:.1f} %"
     low, high = sql(snapshot, "select nps_ci_low, nps_ci_high from marts.nps_monthly "
@@ -351,6 +352,13 @@ def test_page_explains_a_missing_snapshot(tmp_path, monkeypatch):
     assert len(app.metric) == 0
 
 
+def test_headline_money_fits_its_tile():
+    assert page.fmt_money_short(44990.43, "USD") == "44,990 USD"
+    assert page.fmt_money_short(12_345_678.9, "EUR") == "12.3 M EUR"
+    assert page.fmt_money_short(2.5e9, "VND") == "2.5 B VND"
+    assert page.fmt_money_short(None, "USD") == "n/a"
+
+
 def test_masking_helpers():
     assert page.mask_email("jane.doe@example.com") == "j***@example.com"
     assert page.mask_phone("84901231234") == "*******1234"
@@ -467,7 +475,7 @@ def test_currency_of_the_snapshot_labels_money(snapshot, tmp_path, monkeypatch):
     monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(local))
     app = run_page()
     revenue = sql(local, "select sum(revenue) from marts.customer_360")[0][0]
-    assert {m.label: m.value for m in app.metric}["CRM revenue"] == f"{revenue:,.2f} VND"
+    assert {m.label: m.value for m in app.metric}["CRM revenue"] == f"{revenue:,.0f} VND"
     assert "money in VND" in app.caption[0].value
     assert frame_after(app, "Channel performance")["Web-tracked revenue"].str.endswith(
         " VND").all()
