@@ -166,12 +166,12 @@ else:
     }), hide_index=True, width="stretch", height=320, column_config={
         "Name": st.column_config.TextColumn(width=120),
         "Contact": st.column_config.TextColumn(width=140),
-        "Said": st.column_config.TextColumn(width=200, help="the survey's comment"),
+        "Said": st.column_config.TextColumn(width=180, help="the survey's comment"),
         "Score": st.column_config.NumberColumn(width=50, help="NPS score, 0-6"),
         "Touchpoint": st.column_config.TextColumn(width=100),
         "Value tier": st.column_config.TextColumn(width=70),
         "Status": st.column_config.TextColumn(width=70),
-        "Days waiting": st.column_config.NumberColumn(width=60)})
+        "Days waiting": st.column_config.NumberColumn(width=80)})
 st.caption(
     "Every response scoring 0-6 needs a follow-up: a ticket for the customer within 240 hours. "
     f"First the detractors of the last {p.CALL_WINDOW_DAYS} days not followed up yet, longest "
