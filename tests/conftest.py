@@ -115,6 +115,8 @@ def empty_page_warehouse(page_warehouse, tmp_path_factory) -> tuple[Path, Path, 
             header = source.readline()
         write(landing, str(first.relative_to(sample)), header)
     built = run_cdp("run", env={"CDP_LANDING_DIR": str(landing),
+                                # JSON lines have no header line: no web events file at all
+                                "CDP_OPTIONAL_SOURCES": "web_events",
                                 "CDP_WAREHOUSE_PATH": str(warehouse)})
     assert built.returncode == 0, built.stdout + built.stderr
     return landing, warehouse, root / "marts_snapshot.duckdb"
