@@ -29,6 +29,8 @@ def _say(message: str) -> None:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
+    if args.reload_rejected:  # a setting for this run: the raw assets' settings resource reads it
+        os.environ["CDP_RELOAD_REJECTED"] = "true"
     settings = get_settings()
     if not settings.landing_dir.is_dir():
         _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
@@ -79,9 +81,20 @@ def run_pipeline(args: argparse.Namespace) -> int:
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
     _report(result)
+    from dagster_project.ingestion import SOURCES
+    from dagster_project.ingestion.unread import unread_entries, unread_lines
+
+    for line in unread_lines(unread_entries(settings.landing_dir, tuple(SOURCES.values()))):
+        _say(line)
     _report_quality(settings)
     elapsed = time.perf_counter() - started
     _write_last_run(settings, result, job_name, args.select, elapsed)
+    problems = run_problems(_load_metadata(result), settings)
+    if result.success and problems:
+        _say(f"cdp run: FAILED after {elapsed:.1f} s (the marts were built from the rest)")
+        for message in problems:
+            _say(f"  - {message}")
+        return 1
     if not result.success:
         _say(f"cdp run: FAILED after {elapsed:.1f} s")
         for message in _failures(result):
@@ -133,18 +146,67 @@ def _record_failure(settings, result, job_name: str) -> None:
         _say(f"  ! {webhook_error}")
 
 
-def _report(result) -> None:
-    """One line per raw load: rows read = accepted + rejected; one per check that warned."""
+# Files whose reasons `cdp run` prints per source (the most rejected first); the rest are in
+# quarantine.rejected_rows.
+REASON_FILES_SHOWN = 5
+
+
+def _load_metadata(result) -> dict[str, dict]:
+    """Each raw load's metadata, by source name."""
+    loads = {}
     for event in result.get_asset_materialization_events():
         mat = event.step_materialization_data.materialization
         meta = {k: v.value for k, v in mat.metadata.items()}
         if "rows_read" in meta:
-            _say(f"  {mat.asset_key.to_user_string():<24} read {meta['rows_read']:>10,}  "
-                 f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
-                 f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+            loads[mat.asset_key.path[-1]] = meta
+    return loads
+
+
+def _report(result) -> None:
+    """One line per raw load: rows read = accepted + rejected, then the top reasons of the
+    files with rejected rows; one line per check that warned."""
+    for name, meta in _load_metadata(result).items():
+        _say(f"  raw/{name:<20} read {meta['rows_read']:>10,}  "
+             f"accepted {meta['rows_accepted']:>10,}  rejected {meta['rows_rejected']:>8,}  "
+             f"({meta['files_loaded']} new file(s), {meta['files_unchanged']} unchanged)")
+        for line in reason_lines(meta.get("rejections") or {}):
+            _say(line)
     for data in _check_evaluations(result):
         if not data.passed and _is_warning(data):
             _say(_warning_line(data))
+
+
+def reason_lines(rejections: dict[str, list]) -> list[str]:
+    """The top reasons of the files most rejected (REASON_FILES_SHOWN of them)."""
+    by_count = sorted(rejections.items(), key=lambda item: -sum(n for n, _, _ in item[1]))
+    lines = []
+    for file, reasons in by_count[:REASON_FILES_SHOWN]:
+        lines.append(f"      {file}:")
+        for n, example, rows in reasons:
+            more = ", ..." if n > len(rows) else ""
+            where = f" (rows {', '.join(map(str, rows))}{more})" if rows else ""
+            lines.append(f"        {n:>6,} x {example}{where}")
+    if len(by_count) > REASON_FILES_SHOWN:
+        lines.append(f"      ... and {len(by_count) - REASON_FILES_SHOWN} more file(s) with "
+                     "rejected rows (quarantine.rejected_rows)")
+    return lines
+
+
+def run_problems(loads: dict[str, dict], settings) -> list[str]:
+    """What fails a run whose steps all succeeded (issue 25): a source that found no file at
+    all (unless CDP_OPTIONAL_SOURCES names it), a file whose every new row was rejected."""
+    from dagster_project.ingestion import SOURCES
+
+    problems = []
+    for name, meta in loads.items():
+        if meta.get("files_seen") == 0 and name not in settings.optional_sources:
+            folder = settings.landing_dir / SOURCES[name].folder
+            problems.append(f"{name}: no file in {folder} (nothing was read; add its exports "
+                            f"there, or name it in CDP_OPTIONAL_SOURCES if it has none)")
+        for file in meta.get("files_all_rejected") or []:
+            problems.append(f"{name}: every row of {file} was rejected (its reasons are above "
+                            "and in quarantine.rejected_rows)")
+    return problems
 
 
 def _check_evaluations(result) -> list:
@@ -204,13 +266,15 @@ def generate(args: argparse.Namespace) -> int:
         manifest = generate_landing_zone(
             Path(args.out), customers=args.customers, seed=args.seed,
             start=date.fromisoformat(args.start), days=args.days,
-            events_per_customer=args.events_per_customer, progress=_say)
+            events_per_customer=args.events_per_customer, progress=_say,
+            formats=args.format)
     except (FileExistsError, ValueError) as exc:
         _say(f"cdp generate: {exc}")
         return 2
     for name, numbers in manifest["sources"].items():
         _say(f"  {name:<18} rows {numbers['rows_written']:>10,}  invalid "
-             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}")
+             f"{numbers['invalid_rows']:>6,}  files {numbers['files']:>5,}"
+             + (f"  ({numbers['format']} format)" if "format" in numbers else ""))
     _say(f"cdp generate: wrote {args.out} in {time.perf_counter() - started:.1f} s "
          f"(ground truth in {Path(args.out) / '_ground_truth'})")
     return 0
@@ -248,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show Dagster's own console log at this level instead of progress lines")
     run.add_argument("--ephemeral", action="store_true",
                      help="keep no Dagster run history even when DAGSTER_HOME is set")
+    run.add_argument("--reload-rejected", action="store_true",
+                     help="read again every file with rejected rows (after a fix of a setting "
+                          "or a cdp_format.yml): CDP_RELOAD_REJECTED=true for this run")
     run.add_argument("--full-refresh", action="store_true",
                      help="rebuild the incremental dbt models (web events, sessions) from raw")
     run.add_argument("--select", action="append", metavar="NAME",
@@ -265,6 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", default="2025-01-01", help="first day of the data (YYYY-MM-DD)")
     gen.add_argument("--days", type=int, default=365)
     gen.add_argument("--events-per-customer", type=float, default=50.0)
+    gen.add_argument("--format", default="contract",
+                     help="write these sources in the tools' own export formats: a comma-"
+                          "separated list of ga4, hubspot, shopify, zendesk, qualtrics "
+                          "(the others stay in the contract format; docs/exports.md)")
     gen.set_defaults(func=generate)
     shell = commands.add_parser(
         "sql", help="query the published marts read-only (a shell, or -c one statement)")

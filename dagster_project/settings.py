@@ -54,12 +54,17 @@ def _hours(value: str) -> float:
 # The bundled dbt project; CDP_DBT_PROJECT_DIR may name a fork of it (Settings.dbt_project_dir).
 BUNDLED_DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 
+# The landing zone's sources (ingestion/__init__.py SOURCES; named here, as settings.py imports
+# nothing of the project: tests/test_settings_resource.py checks that the two agree).
+SOURCE_NAMES = ("crm_contacts", "crm_orders", "crm_tickets", "web_events", "survey_responses")
+
 # Every setting's variable, in the order of README's tables. The Dagster resource
 # (settings_resource.py) has one field per name, lower-cased without the `CDP_` prefix.
 VARIABLES = (
     "CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH", "CDP_TIMEZONE", "CDP_SOURCE_TIMEZONE", "CDP_AS_OF",
     "CDP_DUCKDB_MEMORY_LIMIT", "CDP_DUCKDB_THREADS", "CDP_DBT_PROJECT_DIR", "CDP_SCHEDULE_HOUR",
     "CDP_MART_FRESHNESS_HOURS", "CDP_FAILURE_WEBHOOK_URL", "CDP_MAX_REJECTED_RATE",
+    "CDP_OPTIONAL_SOURCES", "CDP_RELOAD_REJECTED",
     "CDP_ENGINE", "CDP_SPARK_DIR", "CDP_SPARK_DRIVER_MEMORY",
     "CDP_SNAPSHOT_PATH", "CDP_SHOW_PERSONAL_DATA", "CDP_APP_PASSWORD", "CDP_CURRENCY",
 )
@@ -112,6 +117,10 @@ class Settings:
     mart_freshness_hours: float = 26.0
     failure_webhook_url: str | None = None
     max_rejected_rate: float = 0.01  # above it, a raw load's soft check warns
+    # Sources a run may find no file of (else `cdp run` fails, naming the source's folder).
+    optional_sources: tuple[str, ...] = ()
+    # Read again every file with rejected rows (`cdp run --reload-rejected` sets it for a run).
+    reload_rejected: bool = False
     # The page: the published snapshot it reads (default: beside the warehouse), whether it shows
     # emails and phones in full, and the password it asks for (unset: no password).
     snapshot_path: Path | None = None
@@ -155,6 +164,12 @@ class Settings:
             raise SettingsError(f"CDP_MAX_REJECTED_RATE={max_rate!r} is not a fraction "
                                 "between 0 and 1 (e.g. 0.01 for 1 %)")
         source_tz = env.get("CDP_SOURCE_TIMEZONE") or None
+        optional = tuple(n.strip() for n in (env.get("CDP_OPTIONAL_SOURCES") or "").split(",")
+                         if n.strip())
+        unknown = [n for n in optional if n not in SOURCE_NAMES]
+        if unknown:
+            raise SettingsError(f"CDP_OPTIONAL_SOURCES names {', '.join(unknown)}, not a source "
+                                f"(the sources: {', '.join(SOURCE_NAMES)})")
         return cls(
             landing_dir=_path(env.get("CDP_LANDING_DIR") or "data/landing"),
             warehouse_path=_path(env.get("CDP_WAREHOUSE_PATH") or "data/warehouse.duckdb"),
@@ -167,6 +182,9 @@ class Settings:
             mart_freshness_hours=_hours(env.get("CDP_MART_FRESHNESS_HOURS") or "26"),
             failure_webhook_url=env.get("CDP_FAILURE_WEBHOOK_URL") or None,
             max_rejected_rate=max_rejected_rate,
+            optional_sources=optional,
+            reload_rejected=_flag("CDP_RELOAD_REJECTED",
+                                  env.get("CDP_RELOAD_REJECTED") or "false"),
             snapshot_path=_path(env["CDP_SNAPSHOT_PATH"]) if env.get("CDP_SNAPSHOT_PATH") else None,
             show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
                                      env.get("CDP_SHOW_PERSONAL_DATA") or "false"),

@@ -35,6 +35,8 @@ class SettingsResource(dg.ConfigurableResource):
     mart_freshness_hours: str | None = None
     failure_webhook_url: str | None = None
     max_rejected_rate: str | None = None
+    optional_sources: str | None = None
+    reload_rejected: str | None = None
     engine: str | None = None
     spark_dir: str | None = None
     spark_driver_memory: str | None = None

@@ -3,7 +3,9 @@
 Per source: rows in raw, rejected rows in quarantine, files in the ledger and the last load,
 and the formats that governed its files (`contract`, or the cdp_format.yml that mapped them);
 then the marts' row counts, the last `cdp run`, the last failure record and, when DAGSTER_HOME
-is set, the last run the Dagster instance knows.
+is set, the last run the Dagster instance knows; last, what in the landing zone no source reads.
+Rejected rows count the files still in the landing zone; those of files moved or removed since
+are named apart, as no longer current.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import duckdb
 
 from dagster_project.engines import get_engine
 from dagster_project.ingestion import SOURCES
+from dagster_project.ingestion.unread import unread_entries, unread_lines
 from dagster_project.orchestration.failures import failures_path, last_failure
 from dagster_project.settings import Settings
 
@@ -44,8 +47,20 @@ def _tables(con, schema: str) -> set[str]:
         [schema]).fetchall()}
 
 
-def _warehouse_lines(con) -> list[str]:
+def _rejected_now(con, settings: Settings) -> dict[str, tuple[int, int]]:
+    """Per source: rejected rows of files still in the landing zone, and of files gone from it
+    (moved or removed: no longer current, issue 25)."""
+    counts: dict[str, list[int]] = {}
+    for source, file, n in con.execute("select source, file, count(*) from "
+                                       "quarantine.rejected_rows group by all").fetchall():
+        now = counts.setdefault(source, [0, 0])
+        now[0 if (settings.landing_dir / file).exists() else 1] += n
+    return {source: (a, b) for source, (a, b) in counts.items()}
+
+
+def _warehouse_lines(con, settings: Settings) -> list[str]:
     raw = _tables(con, "raw")
+    rejected_now = _rejected_now(con, settings)
     lines = [f"  {'source':<18} {'rows in raw':>12} {'rejected':>10} {'files':>7}  last load (UTC)"]
     # A warehouse whose ledger predates its `format` column (read-only here: not upgraded).
     has_format = con.execute(
@@ -58,7 +73,11 @@ def _warehouse_lines(con) -> list[str]:
                 if source in raw else 0)
         when = (f"{last_load:%Y-%m-%d %H:%M:%S} ({files_new} new file(s))" if last_load
                 else "never loaded")
-        lines.append(f"  {source:<18} {rows:>12,} {rejected:>10,} {files:>7,}  {when}")
+        current, gone = rejected_now.get(source, (rejected, 0))
+        lines.append(f"  {source:<18} {rows:>12,} {current:>10,} {files:>7,}  {when}")
+        if gone:
+            lines.append(f"  {'':<18} and {gone:,} rejected row(s) of files no longer in the "
+                         "landing zone (not counted)")
         if formats:  # what governed its files (ingest.loaded_files.format)
             lines.append(f"  {'':<18} formats: {formats}")
     marts = sorted(_tables(con, "marts"))
@@ -101,7 +120,7 @@ def status_lines(settings: Settings) -> tuple[int, list[str]]:
         return 1, lines
     try:
         with engine.reader(settings) as con:
-            lines += _warehouse_lines(con)
+            lines += _warehouse_lines(con, settings)
     except duckdb.IOException as exc:
         lines.append(f"  cannot read it now (a run in progress holds it?): {exc}")
         return 1, lines
@@ -122,4 +141,5 @@ def status_lines(settings: Settings) -> tuple[int, list[str]]:
     dagster_line = _dagster_line()
     if dagster_line:
         lines.append(dagster_line)
+    lines += unread_lines(unread_entries(settings.landing_dir, tuple(SOURCES.values())), "")
     return 0, lines

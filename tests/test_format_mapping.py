@@ -20,18 +20,18 @@ from dagster_project.settings import Settings
 CONTRACT_CONTACTS = ("contact_id,email,created_at,updated_at\n"
                      "C1,c1@x.com,2025-03-01T09:00:00Z,2025-03-01T09:00:00Z\n")
 HUBSPOT_YML = """\
-# A HubSpot contacts export, as HubSpot names its columns.
+# A CRM's contacts export under its own column names (no vendor format knows it).
 timezone: America/New_York
 columns:
   contact_id: Record ID
   email: Email
   first_name: First Name
-  created_at: Create Date
+  created_at: Created
   updated_at: Last Modified Date
 constants:
   lifecycle_stage: customer
 """
-HUBSPOT_CSV = ("Record ID,First Name,Email,Create Date,Last Modified Date,Favorite Color\n"
+HUBSPOT_CSV = ("Record ID,First Name,Email,Created,Last Modified Date,Favorite Color\n"
                "101,Ann,ann@x.com,2025-03-01 09:00:00,2025-07-01 10:30:00,red\n"
                ",Bob,bob@x.com,2025-03-01 09:00:00,2025-03-02 10:00:00,blue\n"
                "103,Cy,cy@x.com,2025-03-01 09:00:00,not a date,green\n")
@@ -112,12 +112,13 @@ def test_a_mapping_naming_a_missing_column_rejects_the_file_whole(settings):
 @pytest.mark.parametrize("yml, problem", [
     ("columns: [contact_id\n", " is not valid YAML (line 2): "),
     ("colums:\n  contact_id: Record ID\n", ": unknown key(s) colums (this version reads "
-                                           "format, timezone, columns, constants)"),
+                                           "format, timezone, columns, constants, encoding, "
+                                           "delimiter)"),
     ("columns:\n  record: Record ID\n", ": columns: names record, not a column of "
                                         "crm_contacts (its columns: contact_id, "),
     ("timezone: Mars/Olympus\n", ": timezone 'Mars/Olympus' is not an IANA time zone"),
-    ("format: hubspot\n", ": format 'hubspot' is not read by this version (it reads: "
-                          "contract)"),
+    ("format: ga4\n", ": format 'ga4' is not a format of crm/contacts (it reads: "
+                      "contract, hubspot"),
     ("- contact_id\n", ": is not a mapping of keys"),
 ])
 def test_an_unusable_yml_rejects_its_files_and_not_the_others(settings, yml, problem):
@@ -150,17 +151,21 @@ def test_rerun_loads_nothing_twice_and_an_edited_yml_reloads_its_files(settings)
     assert query(settings, "select contact_id, lifecycle_stage from raw.crm_contacts "
                            "order by 1") == [("101", "lead"), ("C1", None)]
     assert query(settings, "select count(*) from quarantine.rejected_rows") == [(2,)]
-    yml.unlink()  # back to the contract: its columns are absent, every row rejected
+    yml.unlink()  # no mapping: no format knows the file, which is rejected whole
     plain = load(settings, "crm_contacts")
-    assert (plain.files_loaded, plain.rows_read, plain.rows_rejected) == (1, 3, 3)
+    assert (plain.files_loaded, plain.rows_read, plain.rows_rejected) == (1, 1, 1)
     assert query(settings, "select count(*) from raw.crm_contacts") == [(1,)]
     assert ledger(settings, "crm_contacts")["crm/contacts/hubspot/2025/export.csv"][3] == (
         "contract")
+    [reason] = [r for f, _, r in rejected(settings, "crm_contacts") if "hubspot/2025" in f]
+    assert reason.startswith("crm/contacts/hubspot/2025/export.csv matches no format that "
+                             "crm/contacts knows (its header holds"), reason
+    assert "contract (a header with contact_id); hubspot (Record ID, Create Date" in reason
 
 
 def test_a_ledger_without_the_format_column_gets_it_and_reloads_nothing(settings):
     path = write(settings.landing_dir, "crm/contacts/a.csv", CONTRACT_CONTACTS)
-    old_columns = [c for c in LOADED_FILES.columns if c.name != "format"]
+    old_columns = [c for c in LOADED_FILES.columns if c.name not in ("format", "rules")]
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:  # a warehouse of an older version
         con.execute("create schema ingest")
@@ -208,7 +213,7 @@ def mapped_zone(landing):
 def old_spark_ledger(settings):
     """A Spark ledger as an older version made it (no `format` column), in its own JVM."""
     columns = ", ".join(f"{c.name} {c.spark_type}" for c in LOADED_FILES.columns
-                        if c.name != "format")
+                        if c.name not in ("format", "rules"))
     script = ("from dagster_project.engines.spark_load import session\n"
               "from dagster_project.settings import get_settings\n"
               "spark = session(get_settings())\n"
@@ -268,15 +273,16 @@ def test_timezone_and_constants_apply_to_json_lines_too(settings):
     write(settings.landing_dir, "web/events/app/2025/03/01.jsonl",
           event % (1, "2025-03-01 09:00:00") + event % (2, "2025-03-01T09:00:00Z"))
     write(settings.landing_dir, "web/events/web.jsonl", event % (3, "2025-03-01T09:00:00Z"))
-    write(settings.landing_dir, "web/events/mapped/cdp_format.yml", "columns: {user_id: uid}\n")
-    write(settings.landing_dir, "web/events/mapped/x.jsonl", event % (4, "2025-03-01T09:00:00Z"))
+    write(settings.landing_dir, "web/events/mapped/cdp_format.yml",
+          "columns: {user_id: uid, page_url: $.context.href}\n")
+    write(settings.landing_dir, "web/events/mapped/x.jsonl", event.replace(
+        '"context": {', '"uid": "U9", "context": {"href": "https://x.com/", ') % (
+        4, "2025-03-01T09:00:00Z"))
     report = load(settings, "web_events")
-    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (4, 3, 1)
-    assert query(settings, "select message_id, channel, event_timestamp from raw.web_events "
-                           "order by 1") == [
-        ("M1", "app", datetime(2025, 3, 1, 2, 0)), ("M2", "app", datetime(2025, 3, 1, 9, 0)),
-        ("M3", "web", datetime(2025, 3, 1, 9, 0))]
-    [(file, _, reason)] = rejected(settings, "web_events")
-    assert file == "web/events/mapped/x.jsonl"
-    assert reason.startswith("web/events/mapped/cdp_format.yml: columns: is read for CSV "
-                             "sources only in this version")
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (4, 4, 0)
+    assert query(settings, "select message_id, channel, event_timestamp, user_id, page_url "
+                           "from raw.web_events order by 1") == [
+        ("M1", "app", datetime(2025, 3, 1, 2, 0), None, None),
+        ("M2", "app", datetime(2025, 3, 1, 9, 0), None, None),
+        ("M3", "web", datetime(2025, 3, 1, 9, 0), None, None),
+        ("M4", "web", datetime(2025, 3, 1, 9, 0), "U9", "https://x.com/")]

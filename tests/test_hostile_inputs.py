@@ -102,10 +102,19 @@ def corpus_run(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_cdp_run_on_the_whole_corpus_succeeds_and_builds_the_marts(corpus_run):
+def test_cdp_run_on_the_whole_corpus_builds_the_marts_and_fails_naming_wholly_rejected_files(
+        corpus_run):
     result, con, _ = corpus_run
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "FAILED" not in result.stdout
+    # Issue 25: a file whose every row was rejected fails the run (exit 1), named on a line of
+    # its own; the marts are built from the other files all the same.
+    wholly = con.execute("select source, file from ingest.loaded_files where rows_read > 0 "
+                         "and rows_accepted = 0 order by all").fetchall()
+    assert wholly, "the corpus holds files rejected whole"
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "(the marts were built from the rest)" in result.stdout
+    for source, file in wholly:
+        assert f"  - {source}: every row of {file} was rejected" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
     marts = con.execute("select table_name, estimated_size from duckdb_tables() "
                         "where schema_name = 'marts'").fetchall()
     assert len(marts) == 13  # the 11 of marts.md and two monthly companions

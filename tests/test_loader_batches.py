@@ -37,11 +37,11 @@ def test_files_read_together_equal_files_read_one_by_one(tmp_path, monkeypatch, 
         if case.source_timezone is None:
             case.write(landing)
     events = discover(landing, SOURCES["web_events"])
-    assert len(readers.batches(SOURCES["web_events"], events)) == 1 < len(events)
+    assert len(readers.batches(events)) == 1 < len(events)
     together = _load_all(Settings(landing_dir=landing, warehouse_path=tmp_path / "a.duckdb",
                                   duckdb_threads=threads))
     monkeypatch.setattr(readers, "BATCH_BYTES", 0)  # every file a scan of its own
-    assert len(readers.batches(SOURCES["web_events"], events)) == len(events)
+    assert len(readers.batches(events)) == len(events)
     one_by_one = _load_all(Settings(landing_dir=landing, warehouse_path=tmp_path / "b.duckdb",
                                     duckdb_threads=threads))
     assert [len(rows) for rows in together] == [len(rows) for rows in one_by_one]
@@ -54,19 +54,18 @@ def test_json_lines_files_share_scans_up_to_the_byte_cap_csv_files_do_not(settin
     events = [write(settings.landing_dir, f"web/events/{name}.jsonl", line * n)
               for name, n in (("a", 1), ("b", 2), ("c", 1), ("d", 5))]
     a, b, c, d = events
-    web = SOURCES["web_events"]
-    assert readers.batches(web, events) == [events]
+    assert readers.batches(events) == [events]
     cap = sum(p.stat().st_size for p in (a, b, c))
-    assert readers.batches(web, events, max_bytes=cap) == [[a, b, c], [d]]
-    assert readers.batches(web, events, max_bytes=1) == [[a], [b], [c], [d]]
+    assert readers.batches(events, max_bytes=cap) == [[a, b, c], [d]]
+    assert readers.batches(events, max_bytes=1) == [[a], [b], [c], [d]]
     header = "contact_id,created_at,updated_at\n"
     contacts = [write(settings.landing_dir, f"crm/contacts/{n}.csv", header) for n in "xy"]
-    assert readers.batches(SOURCES["crm_contacts"], contacts) == [[p] for p in contacts]
+    assert readers.batches(contacts) == [[p] for p in contacts]
 
 
 def test_a_sql_error_of_the_loader_is_raised_not_recorded_as_an_unreadable_file(settings):
     # A rule whose SQL cannot bind (a bug of the loader, not of the file).
-    broken = Source(name="broken", folder="broken", patterns=("*.csv",), key="n",
+    broken = Source(name="broken", folder="broken", key="n",
                     description="", columns=(Column("n", "integer", low="no_such_column",
                                                     high="1"),))
     write(settings.landing_dir, "broken/a.csv", "n\n1\n")

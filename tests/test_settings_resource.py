@@ -114,3 +114,10 @@ def test_dbt_gets_the_settings_in_its_own_environment_only(tmp_path, monkeypatch
                                capture_output=True, text=True, check=True)
     assert child.stdout.split() == ["Asia/Ho_Chi_Minh", "1000MB"]
     assert os.environ["CDP_TIMEZONE"] == "UTC" and "CDP_DBT_MEMORY_LIMIT" not in os.environ
+
+
+def test_the_settings_name_the_same_sources_as_the_loaders():
+    from dagster_project.ingestion import SOURCES
+    from dagster_project.settings import SOURCE_NAMES
+
+    assert SOURCE_NAMES == tuple(SOURCES)

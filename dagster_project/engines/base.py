@@ -83,6 +83,26 @@ TOTALS_SQL = ("select (select count(*) from {}), (select count(*) from "
               "quarantine.rejected_rows where source = ?)")
 
 
+# The top reasons (5) of each file loaded by a run: reasons alike but for a quoted value or a
+# number (`created_at 'x' is not...`, `amount -3 is negative`) count together, with an example
+# and the first row numbers; each value outside a closed list (`status 'shipped' is not one
+# of ...`) is a reason of its own, so that every distinct unknown value is named with its count.
+REASONS_SQL = r"""
+    select file, count(*) as n, min(reason) as example,
+           list(row_number order by row_number)[1:3] as first_rows
+    from quarantine.rejected_rows
+    where source = ? and list_contains(?, file)
+    group by file, case when reason like '% is not one of %' then reason
+                        else regexp_replace(reason, '''[^'']*''|[-+]?[0-9][0-9.]*', '', 'g') end
+    qualify row_number() over (partition by file order by count(*) desc, min(reason)) <= 5
+    order by file, n desc, example"""
+
+
 def read_totals(con: duckdb.DuckDBPyConnection, source: Source, report: LoadReport) -> None:
+    """The report's table totals, and the top reasons of the files it loaded with rejects."""
     report.table_rows, report.quarantined_total = con.execute(
         TOTALS_SQL.format(source.table), [source.name]).fetchone()
+    files = [f.file for f in report.files if f.rows_rejected]
+    if files:
+        for file, n, example, rows in con.execute(REASONS_SQL, [source.name, files]).fetchall():
+            report.reasons.setdefault(file, []).append((n, example, [r for r in rows if r]))

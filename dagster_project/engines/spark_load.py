@@ -37,7 +37,14 @@ from dagster_project.engines.spark_conf import spark_conf
 from dagster_project.engines.tables import LEDGER_TABLES, LOADER_SCHEMAS, raw_table
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.formats import FileFormat
-from dagster_project.ingestion.load import FileResult, LoadReport, PendingFile, files_to_load
+from dagster_project.ingestion.load import (
+    FileResult,
+    Known,
+    LoadReport,
+    PendingFile,
+    files_to_load,
+    validity_rules,
+)
 from dagster_project.ingestion.readers import copy_with_lf, csv_header, unique_header_names
 from dagster_project.ingestion.rules import (
     FUTURE_TOLERANCE,
@@ -135,7 +142,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    header = unique_header_names(csv_header(paths[0])[0])
+    delimiter = fmt.delimiter or ","
+    header = unique_header_names(csv_header(paths[0], delimiter, fmt.encoding)[0])
     if not header:
         return None
     schema = StructType([StructField(h, StringType()) for h in header]
@@ -143,11 +151,12 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
     frame = (spark.read.schema(schema)
              .option("header", True).option("enforceSchema", True).option("multiLine", True)
              .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt")
-             .option("quote", '"').option("escape", '"').option("encoding", "UTF-8")
+             .option("quote", '"').option("escape", '"').option("sep", delimiter)
+             .option("encoding", fmt.encoding or "UTF-8")
              .csv([str(p) for p in paths])
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
-    view = f"_read_{source.name}_{abs(hash((tuple(header), fmt.label)))}"
+    view = f"_read_{source.name}_{abs(hash((tuple(header), fmt.suffix)))}"
     frame.createOrReplaceTempView(view)
     texts, labels, absent = csv_columns(source.columns, header, SPARK, fmt.columns,
                                         fmt.constants)
@@ -156,7 +165,8 @@ def _read_csv(spark, source: Source, paths: list[Path], settings: Settings, late
                          f"{len(header)} fields") + " end"]
     if absent:
         extra.append(SPARK.lit(absent))
-    raw_sql = f"coalesce(_corrupt, {csv_row_sql([SPARK.ident(h) for h in header], SPARK)})"
+    raw_sql = (f"coalesce(_corrupt, "
+               f"{csv_row_sql([SPARK.ident(h) for h in header], SPARK, delimiter)})")
     return spark.sql(_checked_sql(source, texts, _numbered(view), extra, raw_sql, settings,
                                   latest, fmt, labels))
 
@@ -168,7 +178,7 @@ def _read_jsonl(spark, source: Source, paths: list[Path], settings: Settings, la
     frame = (spark.read.text([str(p) for p in paths]).withColumnRenamed("value", "line")
              .withColumn("_uri", F.col("_metadata.file_path"))
              .withColumn("_id", F.monotonically_increasing_id()))
-    view = f"_read_{source.name}_{abs(hash(fmt.label))}"
+    view = f"_read_{source.name}_{abs(hash(fmt.suffix))}"
     frame.createOrReplaceTempView(view)
     texts = {c.name: f"get_json_object(line, {SPARK.lit(c.path)})" for c in source.columns}
     labels = {c.name: c.name for c in source.columns}
@@ -199,6 +209,16 @@ def _readable(spark, path: Path) -> str | None:
         return first.strip().replace(str(path), path.name)
 
 
+def vendor_problem(item: PendingFile) -> str | None:
+    """Why Spark rejects a file whole that the DuckDB engine reads: a vendor export (its
+    formats are DuckDB SQL in this version: docs/exports.md, "Engines")."""
+    if item.detected.export is None:
+        return None
+    return (f"{item.rel} is a {item.detected.export.title}: vendor exports are read by the "
+            "DuckDB engine only in this version (CDP_ENGINE=duckdb); the Spark engine reads "
+            "the contract's files")
+
+
 def _drop_partitions(spark, table: str, keys: list[str]) -> None:
     for start in range(0, len(keys), 200):
         parts = ", ".join(f"partition (_file_key = '{k}')" for k in keys[start:start + 200])
@@ -219,8 +239,9 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         f"{SPARK.lit(source.name)}").collect()}
     to_load, refreshed = files_to_load(
         settings.landing_dir, source,
-        {rel: (r.size_bytes, r.modified_at, r.sha256, r.format) for rel, r in ledger.items()},
-        report)
+        {rel: Known(r.size_bytes, r.modified_at, r.sha256, r.format, r.rows_rejected,
+                    r.asDict().get("rules")) for rel, r in ledger.items()},
+        report, validity_rules(settings), settings.reload_rejected)
     todo: dict[str, PendingFile] = {item.rel: item for item in to_load}
     touched: dict[str, dict] = {
         item.rel: {**ledger[item.rel].asDict(), "size_bytes": item.size, "modified_at": item.mtime}
@@ -234,12 +255,13 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
         qkey = {rel: hashlib.md5(f"{source.name}:{rel}".encode()).hexdigest() for rel in todo}
         _drop_partitions(spark, source.table, list(key.values()))
         _drop_partitions(spark, "quarantine.rejected_rows", list(qkey.values()))
-        # A file its cdp_format.yml rejects whole is not read: one rejected row stands for it.
-        for rel, item in todo.items():
-            if item.problem:
-                results[rel].error = item.problem
+        # A file rejected whole is not read: one rejected row stands for it.
+        problems = {rel: item.problem or vendor_problem(item) for rel, item in todo.items()}
+        for rel, problem in problems.items():
+            if problem:
+                results[rel].error = problem
                 results[rel].rows_rejected = results[rel].rows_read = 1
-        paths = [item.path for item in todo.values() if not item.problem]
+        paths = [item.path for rel, item in todo.items() if not problems[rel]]
         formats = {item.path: item.format for item in todo.values()}
         scratch = tempfile.TemporaryDirectory(prefix="copies-", dir=settings.spark_dir)
         copies: dict = {None: Path(scratch.name)}
@@ -300,7 +322,8 @@ def load_source(spark, source: Source, settings: Settings, progress=print) -> Lo
                             "modified_at": item.mtime, "sha256": item.digest,
                             "rows_read": r.rows_read, "rows_accepted": r.rows_accepted,
                             "rows_rejected": r.rows_rejected, "loaded_at": loaded_at,
-                            "format": item.format.label}
+                            "format": item.label,
+                            "rules": None if r.error else validity_rules(settings)}
             report.files.append(r)
             progress(r.progress_line(source.name))
     if touched:
@@ -320,7 +343,7 @@ def _read_all(spark, source: Source, paths: list[Path], settings: Settings, late
     if source.format == "jsonl":
         by_format: dict[str, tuple[FileFormat, list[Path]]] = {}
         for path in paths:
-            by_format.setdefault(formats[path].label, (formats[path], []))[1].append(path)
+            by_format.setdefault(formats[path].suffix, (formats[path], []))[1].append(path)
         frames = [_read_jsonl(spark, source, group, settings, latest, fmt)
                   for fmt, group in by_format.values()]
     else:
@@ -331,7 +354,7 @@ def _read_all(spark, source: Source, paths: list[Path], settings: Settings, late
                 copy = _copy(path, copies[None])
                 copies[copy] = path
                 path = copy
-            groups.setdefault((tuple(csv_header(path)[0]), fmt.label), (fmt, []))[1].append(path)
+            groups.setdefault((tuple(csv_header(path)[0]), fmt.suffix), (fmt, []))[1].append(path)
         frames = [f for fmt, group in groups.values()
                   if (f := _read_csv(spark, source, group, settings, latest, fmt)) is not None]
     if not frames:

@@ -91,11 +91,14 @@ LOADED_FILES = Table(
     "ingest.loaded_files",
     _columns("source varchar, file varchar, size_bytes bigint, modified_at double, "
              "sha256 varchar, rows_read bigint, rows_accepted bigint, rows_rejected bigint, "
-             "loaded_at timestamp, format varchar", not_null=("source", "file")),
+             "loaded_at timestamp, format varchar, rules varchar",
+             not_null=("source", "file")),
     primary_key=("source", "file"),
-    # format: what governed the file, `contract` or `contract:<cdp_format.yml path>@<hash>`
-    # (ingestion/formats.py, FileFormat.label); NULL in rows of loads before it existed.
-    added=("format",))
+    # format: the file's format and what governed it, `hubspot` or
+    # `contract:<cdp_format.yml path>@<hash>` (ingestion/load.py, PendingFile.label); rules: the
+    # settings its rows were checked with (load.validity_rules). NULL in rows of loads before
+    # they existed.
+    added=("format", "rules"))
 LOAD_RUNS = Table(
     "ingest.load_runs",
     _columns("source varchar, started_at timestamp, files_seen bigint, files_loaded bigint, "

@@ -61,6 +61,9 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
             "dagster/row_count": report.table_rows,
             "quarantined_rows_total": report.quarantined_total,
             "files_vanished": len(report.files_vanished),
+            # What `cdp run` prints: the top reasons per file, the files wholly rejected.
+            "rejections": dg.MetadataValue.json(report.reasons),
+            "files_all_rejected": dg.MetadataValue.json(report.files_all_rejected),
             "landing_folder": str(settings.landing_dir / source.folder),
         })
         yield dg.AssetCheckResult(check_name=RECONCILE_CHECK, asset_key=key, passed=reconciled,

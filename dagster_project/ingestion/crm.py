@@ -6,7 +6,6 @@ from dagster_project.ingestion.sources import Source
 CONTACTS = Source(
     name="crm_contacts",
     folder="crm/contacts",
-    patterns=("**/*.csv",),
     key="contact_id",
     description="CRM contact exports; a contact re-exported later supersedes the earlier row.",
     columns=(
@@ -27,7 +26,6 @@ CONTACTS = Source(
 ORDERS = Source(
     name="crm_orders",
     folder="crm/orders",
-    patterns=("**/*.csv",),
     key="order_id",
     description="Orders from every sales channel; the latest updated_at of an order wins.",
     columns=(
@@ -35,7 +33,7 @@ ORDERS = Source(
         Column("contact_id", required=True),
         Column("channel"),
         Column("ordered_at", "timestamp", required=True),
-        Column("status", required=True),
+        Column("status", required=True, allowed=("completed", "refunded", "cancelled")),
         Column("amount", "amount", required=True),
         Column("updated_at", "timestamp", required=True),
     ),
@@ -44,7 +42,6 @@ ORDERS = Source(
 TICKETS = Source(
     name="crm_tickets",
     folder="crm/tickets",
-    patterns=("**/*.csv",),
     key="ticket_id",
     description="Customer-service tickets; the latest updated_at of a ticket wins.",
     columns=(

@@ -3,23 +3,27 @@
 A `cdp_format.yml` in an entity folder, or in any folder below it, governs the files in that
 folder and below; the nearest one wins. It names what an export cannot say by itself:
 
-    format: contract             # optional; the only format this version reads
+    format: hubspot              # optional: the contract or a vendor format (exports/);
+                                 # else each file's format is detected (exports/detect.py)
     timezone: America/New_York   # zone of offset-less times (else CDP_SOURCE_TIMEZONE)
     columns: {contact_id: Record ID, email: Email}   # contract column: the export's column
     constants: {touchpoint: post_purchase}           # contract column: one value for all rows
+    encoding: cp1252             # CSV files not in UTF-8 (ingestion/file_checks.py)
+    delimiter: ";"               # CSV files separated by another character than a comma
 
 This module only reads and checks the file. The loaders apply it in SQL, through the shared
 rules (`rules.csv_columns`, `rules.mapping_problem`): columns renamed, constants as literals.
 A yml that cannot be used (invalid YAML, an unknown key, format or contract column, a bad zone)
 is not an error of the run: each file it governs is rejected whole, with `FileFormat.problem`.
 
-The ledger records what governed each file (`FileFormat.label`, column `format` of
-`ingest.loaded_files`), the yml's content hash included, so that editing the yml loads its
-files again.
+The ledger records each file's format and what governed it (`label`, column `format` of
+`ingest.loaded_files`: `hubspot:crm/contacts/hubspot/cdp_format.yml@3f2a9c81d0be`), the yml's
+content hash included, so that editing the yml loads its files again.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,30 +31,44 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from dagster_project.ingestion.exports import formats_for
+from dagster_project.ingestion.exports.base import CONTRACT
 from dagster_project.ingestion.sources import Source
 
 FORMAT_FILE = "cdp_format.yml"
-CONTRACT = "contract"  # the landing contract of sources.md, read as it is
-FORMATS_READ = (CONTRACT,)  # the values `format:` may take in this version
-KEYS = ("format", "timezone", "columns", "constants")
+KEYS = ("format", "timezone", "columns", "constants", "encoding", "delimiter")
 
 
 @dataclass(frozen=True)
 class FileFormat:
-    """What governs a file: the contract as it is (`yml` None) or a cdp_format.yml."""
+    """What governs a file: nothing (`yml` None: its format is detected) or a cdp_format.yml."""
 
     yml: str | None = None  # the yml's path relative to the landing zone
     digest: str = ""  # SHA-256 of the yml's bytes
+    format: str | None = None  # the yml's `format:` (else detected per file)
     timezone: str | None = None
     columns: dict[str, str] = field(default_factory=dict, hash=False)
     constants: dict[str, str] = field(default_factory=dict, hash=False)
+    encoding: str | None = None  # CSV files' encoding when not UTF-8 (a Python codec name)
+    delimiter: str | None = None  # CSV files' separator when not a comma
     problem: str | None = None  # why the yml cannot be used: its files are rejected whole
 
     @property
-    def label(self) -> str:
-        """The ledger's `format`: `contract`, or `contract:<yml path>@<12 hex of its SHA-256>`
-        when a cdp_format.yml governs the file (its hash: an edited yml reloads the files)."""
-        return CONTRACT if self.yml is None else f"{CONTRACT}:{self.yml}@{self.digest[:12]}"
+    def suffix(self) -> str:
+        """`:<yml path>@<12 hex of its SHA-256>` when a cdp_format.yml governs the file (its
+        hash: an edited yml reloads the files), else empty."""
+        return "" if self.yml is None else f":{self.yml}@{self.digest[:12]}"
+
+    def label(self, format_name: str) -> str:
+        """The ledger's `format` of a file read as `format_name`: `hubspot`, or
+        `hubspot:<yml path>@<hash>` when a cdp_format.yml governs it."""
+        return format_name + self.suffix
+
+
+def suffix_of(label: str | None) -> str:
+    """The yml part of a ledger label (`contract:x.yml@ab12` -> `:x.yml@ab12`); a label
+    written before the column existed (None) is the contract's, governed by no yml."""
+    return "" if not label or ":" not in label else label[label.index(":"):]
 
 
 AS_CONTRACT = FileFormat()
@@ -77,15 +95,16 @@ def read_format(path: Path, rel: str, source: Source) -> FileFormat:
 def _checked(doc: object, source: Source) -> dict:
     """The yml's keys, checked against `source`; raises ValueError with the problem."""
     if not isinstance(doc, dict):
-        raise ValueError("is not a mapping of keys (format, timezone, columns, constants)")
+        raise ValueError(f"is not a mapping of keys ({', '.join(KEYS)})")
     unknown = [str(k) for k in doc if k not in KEYS]
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)} (this version reads "
                          f"{', '.join(KEYS)})")
-    fmt = doc.get("format", CONTRACT)
-    if fmt not in FORMATS_READ:
-        raise ValueError(f"format {fmt!r} is not read by this version (it reads: "
-                         f"{', '.join(FORMATS_READ)})")
+    fmt = doc.get("format")
+    known = [CONTRACT] + [f.name for f in formats_for(source.name)]
+    if fmt is not None and fmt not in known:
+        raise ValueError(f"format {fmt!r} is not a format of {source.folder} (it reads: "
+                         f"{', '.join(known)})")
     zone = doc.get("timezone")
     if zone is not None:
         try:
@@ -95,14 +114,24 @@ def _checked(doc: object, source: Source) -> dict:
                              "(e.g. America/New_York)") from None
     columns = _contract_map(doc, "columns", source)
     constants = _contract_map(doc, "constants", source)
-    if columns and source.format != "csv":
-        raise ValueError(f"columns: is read for CSV sources only in this version, not for "
-                         f"{source.folder}")
+    encoding = doc.get("encoding")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise ValueError(f"encoding {encoding!r} is not an encoding Python knows (e.g. "
+                             "cp1252, latin-1, utf-16)") from None
+    delimiter = doc.get("delimiter")
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1
+                                  or delimiter in "\"\r\n"):
+        raise ValueError(f"delimiter {delimiter!r} is not one character (e.g. \";\" or "
+                         "\"\\t\")")
     both = sorted(set(columns) & set(constants))
     if both:
         raise ValueError(f"{', '.join(both)} is both in columns: and in constants:")
-    return {"timezone": None if zone is None else str(zone), "columns": columns,
-            "constants": constants}
+    return {"format": fmt, "timezone": None if zone is None else str(zone), "columns": columns,
+            "constants": constants, "encoding": None if encoding is None else str(encoding),
+            "delimiter": delimiter}
 
 
 def _contract_map(doc: dict, key: str, source: Source) -> dict[str, str]:

@@ -5,10 +5,11 @@ A file whose size and time are unchanged is skipped without reading it; one whos
 is unchanged is skipped too; a changed file replaces its earlier rows (raw and quarantine), so a
 re-run never duplicates data. For every file, rows read = rows accepted + rows rejected.
 
-A source's files are found in its folder and every folder below it. What governs each file (the
-contract, or the nearest `cdp_format.yml`: ingestion/formats.py) is recorded in the ledger's
-`format`, the yml's hash included: a file whose yml changed loads again; a file whose yml cannot
-be used, or maps a column its header lacks, is one rejected row with the reason.
+A source's files are found in its folder and every folder below it. Each new or changed file's
+format is detected (the contract or a vendor export: ingestion/exports/) unless the nearest
+`cdp_format.yml` (ingestion/formats.py) names it; the ledger's `format` records it with the yml's
+hash: a file whose yml changed loads again. A file whose yml cannot be used, that maps a column
+its header lacks, or that matches no format, is one rejected row with the reason.
 
 New files are read in batches, one DuckDB scan each (`readers.batches`); the rows, rejects and
 ledger rows of a batch are written in one transaction. A batch that cannot be read (a truncated
@@ -33,7 +34,11 @@ from typing import NamedTuple
 
 import duckdb
 
-from dagster_project.ingestion.formats import CONTRACT, FileFormat, FormatFinder
+from dagster_project.ingestion.exports import formats_for
+from dagster_project.ingestion.exports.base import Fields
+from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, detect, file_kind
+from dagster_project.ingestion.file_checks import not_utf8_reason, other_delimiter_reason
+from dagster_project.ingestion.formats import FileFormat, FormatFinder, suffix_of
 from dagster_project.ingestion.readers import batches, csv_header, read_files, unique_header_names
 from dagster_project.ingestion.rules import FUTURE_TOLERANCE, mapping_problem
 from dagster_project.ingestion.sources import Source
@@ -70,6 +75,8 @@ class LoadReport:
     # The engine's totals after the load: rows in the raw table, the source's rejected rows.
     table_rows: int | None = None
     quarantined_total: int | None = None
+    # file -> its top reasons: (rows, an example reason, the first row numbers), most first.
+    reasons: dict[str, list[tuple[int, str, list[int]]]] = field(default_factory=dict)
 
     @property
     def files_loaded(self) -> int:
@@ -90,6 +97,11 @@ class LoadReport:
     def rows_rejected(self) -> int:
         return self.total("rows_rejected")
 
+    @property
+    def files_all_rejected(self) -> list[str]:
+        """The files of this load that held rows, every one of them rejected."""
+        return [f.file for f in self.files if f.rows_read and not f.rows_accepted]
+
     def summary(self) -> str:
         return (f"{self.source}: {self.files_loaded} file(s) loaded, {self.files_skipped} "
                 f"unchanged; rows read {self.rows_read:,} = accepted {self.rows_accepted:,}"
@@ -97,10 +109,12 @@ class LoadReport:
 
 
 def discover(landing_dir: Path, source: Source) -> list[Path]:
-    """The source's files in its folder and every folder below it (`Source.patterns`)."""
+    """The source's files in its folder and every folder below it (`Source.patterns`: `**/*`
+    and a suffix, compared ignoring case: `ORDERS.CSV` is a CSV file), one walk of the tree."""
     folder = landing_dir / source.folder
-    found = {p for pattern in source.patterns for p in folder.glob(pattern) if p.is_file()}
-    return sorted(found)
+    suffixes = tuple(pattern.removeprefix("**/*").lower() for pattern in source.patterns)
+    return sorted(p for p in folder.rglob("*") if p.name.lower().endswith(suffixes)
+                  and p.is_file())
 
 
 def sha256_of(path: Path) -> str:
@@ -109,6 +123,35 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+class Known(NamedTuple):
+    """A file's row of the ledger."""
+
+    size: int
+    mtime: float
+    sha256: str
+    format: str | None  # NULL: written before the column existed (the contract)
+    rows_rejected: int
+    rules: str | None  # the settings its rows were checked with (NULL: before the column)
+
+
+LEDGER_SQL = ("select file, size_bytes, modified_at, sha256, format, rows_rejected, rules "
+              "from ingest.loaded_files where source = ?")
+
+
+def validity_rules(settings: Settings) -> str:
+    """The settings that decide whether a row is valid, besides the files and their
+    cdp_format.yml: a file with rejected rows checked under other ones loads again (issue 25:
+    a fix takes effect)."""
+    return f"source_timezone={settings.source_timezone or ''}"
+
+
+def must_reload(known: Known, rules: str, reload_rejected: bool) -> bool:
+    """A known file with rejected rows whose rules changed, or all such files when asked."""
+    if not known.rows_rejected:
+        return False
+    return reload_rejected or (known.rules is not None and known.rules != rules)
 
 
 class PendingFile(NamedTuple):
@@ -120,8 +163,19 @@ class PendingFile(NamedTuple):
     mtime: float
     digest: str
     replacing: bool
-    format: FileFormat  # what governs the file (its cdp_format.yml, or the contract as it is)
-    problem: str | None  # why the file is rejected whole before it is read (its yml), else None
+    format: FileFormat  # what governs the file (its cdp_format.yml, or nothing)
+    detected: Detected  # the file's format: the contract or a vendor export
+    problem: str | None  # why the file is rejected whole before it is read, else None
+
+    @property
+    def label(self) -> str:
+        """The ledger's `format` of the file (`hubspot:<yml>@<hash>`, `contract`)."""
+        return self.format.label(self.detected.name)
+
+    @property
+    def scan_key(self) -> tuple:
+        """Files read in one scan share it: one format, one yml, one JSON layout."""
+        return (self.label, self.detected.layout)
 
 
 # A file DuckDB (or the LF-only copy) cannot read at all. Any other error, e.g. a SQL bug of the
@@ -139,25 +193,25 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     con.execute(source.ddl())
     report = LoadReport(source.name)
     started_at = datetime.now(UTC).replace(tzinfo=None)  # rows of this load: _loaded_at >= it
-    ledger = {row[0]: row[1:] for row in con.execute(
-        "select file, size_bytes, modified_at, sha256, format from ingest.loaded_files "
-        "where source = ?", [source.name]).fetchall()}
-    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report)
+    ledger = {row[0]: Known(*row[1:]) for row in con.execute(LEDGER_SQL,
+                                                              [source.name]).fetchall()}
+    to_load, refreshed = files_to_load(settings.landing_dir, source, ledger, report,
+                                       validity_rules(settings), settings.reload_rejected)
     latest = datetime.now(UTC) + FUTURE_TOLERANCE  # later timestamps are rejected as future
     for item in refreshed:
         con.execute("update ingest.loaded_files set size_bytes = ?, modified_at = ? "
                     "where source = ? and file = ?", [item.size, item.mtime, source.name, item.rel])
     pending = {item.path: item for item in to_load}
-    # A scan reads files of one format; a file its yml rejects whole is not read at all.
-    by_format: dict[str, list[PendingFile]] = {}
+    # A scan reads files of one format; a file rejected whole is not read at all.
+    by_format: dict[tuple, list[PendingFile]] = {}
     for item in to_load:
         if item.problem:
             _reject_whole(con, source, item, item.problem,
                           datetime.now(UTC).replace(tzinfo=None), report, progress)
         else:
-            by_format.setdefault(item.format.label, []).append(item)
+            by_format.setdefault(item.scan_key, []).append(item)
     for items in by_format.values():
-        for batch in batches(source, [item.path for item in items]):
+        for batch in batches([item.path for item in items], items[0].detected.layout):
             _load_batch(con, source, settings, [pending[p] for p in batch], latest, report,
                         progress)
     order = {p.rel: i for i, p in enumerate(pending.values())}
@@ -169,18 +223,21 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source, settings: Settin
     return report
 
 
-def files_to_load(landing_dir: Path, source: Source,
-                  ledger: dict[str, tuple[int, float, str, str | None]],
-                  report: LoadReport) -> tuple[list[PendingFile], list[PendingFile]]:
-    """The landing files of `source` against the ledger (file -> size, mtime, sha256, format):
-    the new or changed files to load, and the files whose content is known but whose size or
-    time changed (their ledger row to refresh). Both engines' loaders use it. Counts files seen
-    and skipped (same size and time, or same SHA-256, and the same format) and notes vanished
-    files in `report`.
+def files_to_load(landing_dir: Path, source: Source, ledger: dict[str, Known],
+                  report: LoadReport, rules: str = "", reload_rejected: bool = False,
+                  ) -> tuple[list[PendingFile], list[PendingFile]]:
+    """The landing files of `source` against the ledger: the new or changed files to load, and
+    the files whose content is known but whose size or time changed (their ledger row to
+    refresh). Both engines' loaders use it. Counts files seen and skipped (same size and time,
+    or same SHA-256, and the same format) and notes vanished files in `report`.
 
     A file whose cdp_format.yml changed (its `format` label holds the yml's hash) loads again;
-    a ledger row without a format (written before the column existed) counts as `contract`."""
+    a ledger row without a format (written before the column existed) counts as `contract`.
+    So does a file with rejected rows checked under other `rules` (`validity_rules`), or
+    any file with rejected rows when `reload_rejected`. Only a file to load is opened to
+    detect its format."""
     formats = FormatFinder(landing_dir, source)
+    exports = formats_for(source.name)
     files = discover(landing_dir, source)
     report.files_seen = len(files)
     to_load: list[PendingFile] = []
@@ -191,18 +248,21 @@ def files_to_load(landing_dir: Path, source: Source,
             stat = path.stat()
             fmt = formats(path)
             known = ledger.get(rel)
-            same_format = bool(known) and (known[3] or CONTRACT) == fmt.label
-            if same_format and known[0] == stat.st_size and known[1] == stat.st_mtime:
+            same_format = (bool(known) and suffix_of(known.format) == fmt.suffix
+                           and not must_reload(known, rules, reload_rejected))
+            if same_format and known.size == stat.st_size and known.mtime == stat.st_mtime:
                 report.files_skipped += 1
                 continue
             digest = sha256_of(path)
-            problem = file_problem(source, fmt, path, rel)
+            detected = (Detected("contract") if fmt.problem else
+                        detect(path, rel, source, exports, fmt))
+            problem = file_problem(fmt, detected, path, rel)
         except FileNotFoundError:
             _vanished(report, rel)
             continue
         item = PendingFile(path, rel, stat.st_size, stat.st_mtime, digest, bool(known), fmt,
-                           problem)
-        if same_format and known[2] == digest:
+                           detected, problem)
+        if same_format and known.sha256 == digest:
             refreshed.append(item)
             report.files_skipped += 1
         else:
@@ -210,15 +270,39 @@ def files_to_load(landing_dir: Path, source: Source,
     return to_load, refreshed
 
 
-def file_problem(source: Source, fmt: FileFormat, path: Path, rel: str) -> str | None:
-    """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, or
-    maps an export column its header lacks (both engines reject such a file as one row)."""
+def file_problem(fmt: FileFormat, detected: Detected, path: Path, rel: str) -> str | None:
+    """Why `path` is rejected whole before it is read: its cdp_format.yml cannot be used, it
+    matches no format, its yml maps a CSV column its header lacks (a vendor format's aliases
+    count: a Qualtrics ImportId), or its format cannot read it with what the yml says
+    (`ExportFormat.file_problem`: a survey export whose yml names no score question). Both
+    engines reject such a file as one row."""
     if fmt.problem:
         return f"{fmt.problem} (every file it governs is rejected whole)"
-    if fmt.columns and source.format == "csv":
-        header = unique_header_names(csv_header(path)[0])
-        return mapping_problem(fmt.columns, header, rel, fmt.yml or "")
-    return None
+    if file_kind(path) != "csv":
+        export = detected.export
+        if detected.problem or export is None or export.file_problem is None:
+            return detected.problem
+        return export.file_problem(Fields("json", mapping=fmt.columns), fmt, rel)
+    if fmt.encoding is None and (reason := not_utf8_reason(path, rel)):
+        return reason
+    header = csv_header(path, fmt.delimiter or ",", fmt.encoding)[0]
+    if fmt.delimiter is None and (reason := other_delimiter_reason(header, rel)):
+        return reason
+    if detected.problem:
+        return detected.problem
+    header = unique_header_names(header)
+    export = detected.export
+    if export is None:
+        return (mapping_problem(fmt.columns, header, rel, fmt.yml or "") if fmt.columns
+                else None)
+    # A vendor export: a mapped name may be an alias of a header column (a Qualtrics ImportId).
+    fields = export.csv_fields(header, csv_first_rows(path, 4, fmt.encoding, fmt.delimiter),
+                               fmt.columns)
+    if fmt.columns:
+        problem = mapping_problem(fmt.columns, header, rel, fmt.yml or "", found=fields.has)
+        if problem:
+            return problem
+    return export.file_problem(fields, fmt, rel) if export.file_problem else None
 
 
 def _vanished(report: LoadReport, rel: str) -> None:
@@ -236,7 +320,8 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
     try:
         # Outside the transaction: temp-table rowids then count from 0 in file order.
         read_files(con, source, [item.path for item in items],
-                   items[0].format.timezone or settings.source_timezone, latest, items[0].format)
+                   items[0].format.timezone or settings.source_timezone, latest, items[0].format,
+                   items[0].detected)
     except _UNREADABLE as exc:
         if len(items) > 1:  # find the file at fault: each file on its own
             for item in items:
@@ -272,13 +357,14 @@ def _load_batch(con, source: Source, settings: Settings, items: list[PendingFile
                     [source.name, rels, loaded_at])
         # One statement for the batch's ledger rows (executemany costs milliseconds a row).
         columns = list(zip(*[(item.rel, item.size, item.mtime, item.digest, result.rows_read,
-                              result.rows_accepted, result.rows_rejected, item.format.label)
+                              result.rows_accepted, result.rows_rejected, item.label)
                              for _, item, result in kept], strict=True))
         con.execute("insert or replace into ingest.loaded_files select ?, "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::double[]), "
                     "unnest(?::varchar[]), unnest(?::bigint[]), unnest(?::bigint[]), "
-                    "unnest(?::bigint[]), ?, unnest(?::varchar[])",
-                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7])])
+                    "unnest(?::bigint[]), ?, unnest(?::varchar[]), ?",
+                    [source.name, *map(list, columns[:7]), loaded_at, list(columns[7]),
+                     validity_rules(settings)])
     report.files.extend(result for _, _, result in kept)
 
 
@@ -305,10 +391,11 @@ def _reject_whole(con, source: Source, item: PendingFile, error: str, loaded_at:
         _delete_rows(con, source, [item.rel] if item.replacing else [])
         con.execute("insert into quarantine.rejected_rows values (?, ?, null, ?, null, ?)",
                     [source.name, item.rel, result.error, loaded_at])
+        # rules NULL: settings do not decide a whole file's rejection (--reload-rejected does).
         con.execute("insert or replace into ingest.loaded_files values "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                     [source.name, item.rel, item.size, item.mtime, item.digest, 1, 0, 1,
-                     loaded_at, item.format.label])
+                     loaded_at, item.label])
     report.files.append(result)
 
 

@@ -1,7 +1,10 @@
 """Read landing files into the temp view `_rows`: typed values, a reject reason, row numbers.
 
-New JSON-lines files of a source are read in one DuckDB scan (`batches`, `read_files`), each
-row carrying its file's index; a CSV file is read alone. The typed and
+New JSON-lines (and Parquet) files of a source are read in one DuckDB scan (`batches`,
+`read_files`), each row carrying its file's index; a CSV file, or a JSON document spread over
+many lines, is read alone. A vendor export (ingestion/exports/) is read by the same readers:
+its format gives the SQL of each contract column over its own fields, the rows it holds in a
+list (`records`), the header rows before its data, or a query that groups its rows. The typed and
 checked rows are materialized once, in file order (temp table `_checked`); the view `_rows`
 adds each row's number within its file and the rows the reader itself rejected.
 
@@ -23,16 +26,20 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
 
+from dagster_project.ingestion.exports.base import ExportFormat, Fields
+from dagster_project.ingestion.exports.detect import Detected, csv_first_rows, file_kind
 from dagster_project.ingestion.rules import (
     apply_constants,
     csv_columns,
@@ -68,18 +75,24 @@ class _Rules(NamedTuple):
     latest: str | None  # SQL TIMESTAMP literal, or None
     columns: dict[str, str]  # cdp_format.yml's `columns:` (contract column -> export column)
     constants: dict[str, str]  # cdp_format.yml's `constants:` (contract column -> value)
+    export: ExportFormat | None  # the vendor format of the files; None: the contract
+    layout: str  # JSON: `lines` or `document`
+    delimiter: str  # CSV: cdp_format.yml's `delimiter:`, else a comma
 
 
-def batches(source: Source, paths: list[Path], max_bytes: int | None = None) -> list[list[Path]]:
-    """`paths` grouped into scans, each read by one `read_files`, at most `max_bytes` a scan
-    (default BATCH_BYTES; a larger file is a scan of its own).
+def batches(paths: list[Path], layout: str = "lines",
+            max_bytes: int | None = None) -> list[list[Path]]:
+    """`paths` (files of one kind and format) grouped into scans, each read by one
+    `read_files`, at most `max_bytes` a scan (default BATCH_BYTES; a larger file is a scan of
+    its own).
 
-    JSON-lines files share scans. A CSV file is a scan of its own: DuckDB (2.0) can lose a
-    rejected row of one file in a multi-file CSV scan (seen with a quoted field cut off at the
-    end of a file, depending on the thread count), and CSV exports come in few, large files.
+    JSON-lines and Parquet files share scans. A CSV file is a scan of its own: DuckDB (2.0) can
+    lose a rejected row of one file in a multi-file CSV scan (seen with a quoted field cut off
+    at the end of a file, depending on the thread count), and CSV exports come in few, large
+    files. So is a JSON document (`layout` "document"): its records are numbered in the file.
     """
     max_bytes = BATCH_BYTES if max_bytes is None else max_bytes
-    if source.format == "csv":
+    if not paths or file_kind(paths[0]) == "csv" or layout == "document":
         return [[path] for path in paths]
     scans: list[list[Path]] = []
     scan: list[Path] = []
@@ -99,11 +112,11 @@ def batches(source: Source, paths: list[Path], max_bytes: int | None = None) -> 
 
 def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path],
                source_timezone: str | None, latest: datetime | None = None,
-               fmt: FileFormat | None = None) -> None:
+               fmt: FileFormat | None = None, detected: Detected | None = None) -> None:
     """Read files of one scan (see `batches`) into the temp view `_rows`.
 
     `fmt`: the cdp_format.yml the files share (its columns and constants; the caller passes its
-    timezone as `source_timezone`); None: the contract as it is.
+    timezone as `source_timezone`); None: none. `detected`: their format (None: the contract).
 
     `_rows`: _f (the file's index in `paths`), _n (its row number), the contract columns,
     _reason (NULL: accepted) and _raw (the row's text, rejected rows only).
@@ -112,9 +125,18 @@ def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path]
     """
     rules = _Rules(source_timezone,
                    f"timestamp '{latest.replace(tzinfo=None).isoformat()}'" if latest else None,
-                   fmt.columns if fmt else {}, fmt.constants if fmt else {})
-    read = _read_jsonl if source.format == "jsonl" else _read_csv
-    if source.format == "csv" and len(paths) == 1 and csv_header(paths[0])[1]:
+                   fmt.columns if fmt else {}, fmt.constants if fmt else {},
+                   detected.export if detected else None,
+                   detected.layout if detected else "lines",
+                   (fmt.delimiter if fmt else None) or ",")
+    csv_kind = file_kind(paths[0]) == "csv"
+    read = _read_csv if csv_kind else _read_json
+    if csv_kind and fmt is not None and fmt.encoding is not None:
+        # Not UTF-8: read from a UTF-8 copy (LF line ends), the file itself left as it is.
+        with _utf8_copy(paths[0], fmt.encoding) as copy:
+            read(con, source, [copy], rules)
+        return
+    if csv_kind and len(paths) == 1 and csv_header(paths[0], rules.delimiter)[1]:
         # Blank lines before the header: DuckDB's `skip` can then miss mixed line ends silently
         # (no rows, no error), so such a (rare) file is always read from an LF-only copy.
         with _lf_line_ends(paths[0]) as copy:
@@ -123,7 +145,7 @@ def read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path]
     try:
         read(con, source, paths, rules)
     except duckdb.InvalidInputException as error:
-        if len(paths) > 1 or not paths[0].exists():
+        if len(paths) > 1 or not paths[0].exists() or file_kind(paths[0]) == "parquet":
             raise
         try:
             with _lf_line_ends(paths[0]) as copy:
@@ -161,6 +183,22 @@ def copy_with_lf(path: Path, copy: Path, drop_leading_blank_lines: bool = False)
 
 
 @contextmanager
+def _utf8_copy(path: Path, encoding: str) -> Iterator[Path]:
+    """A temporary UTF-8 copy of `path` (text in `encoding`, decompressed, LF line ends), with
+    the file's modification time; decoded as a stream, at C speed."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with tempfile.TemporaryDirectory(prefix="cdp-utf8-") as folder:
+        copy = Path(folder) / path.name.removesuffix(".gz")
+        with (opener(path, "rb") as raw,
+              io.TextIOWrapper(raw, encoding=encoding, newline="") as src,
+              open(copy, "w", encoding="utf-8", newline="") as dst):
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block.replace("\r\n", "\n"))
+        shutil.copystat(path, copy)
+        yield copy
+
+
+@contextmanager
 def _lf_line_ends(path: Path) -> Iterator[Path]:
     """A temporary LF-only copy of `path` (`copy_with_lf`)."""
     with tempfile.TemporaryDirectory(prefix="cdp-lf-") as folder:
@@ -171,19 +209,26 @@ def _start_read(con) -> None:
     con.execute("drop table if exists _rejects; drop table if exists _rejects_scan")
 
 
-def csv_header(path: Path) -> tuple[list[str], int]:
+def csv_header(path: Path, delimiter: str = ",",
+               encoding: str | None = None) -> tuple[list[str], int]:
     """The header names of a CSV file (BOM dropped) and the number of blank lines before it.
 
-    ([], n) for a file of blank lines only. Line ends may be LF, CRLF or CR.
+    ([], n) for a file of blank lines only. Line ends may be LF, CRLF or CR. `delimiter` and
+    `encoding` (default UTF-8): a cdp_format.yml's.
     """
     skipped = 0
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.readline(MAX_LINE_BYTES), b""):
-            text = chunk.decode("utf-8" if skipped else "utf-8-sig", errors="replace")
+    opened = (gzip.open if path.suffix == ".gz" else open)(path, "rb")
+    with opened as fh:
+        chunks = (iter(lambda: fh.readline(MAX_LINE_BYTES), b"") if encoding is None else
+                  io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""))
+        for chunk in chunks:
+            text = (chunk if encoding is not None else
+                    chunk.decode("utf-8" if skipped else "utf-8-sig", errors="replace"))
             lines = re.split(r"\r\n|\r|\n", text)  # a CR-only file is a single chunk
             for line in lines[:-1] if lines[-1] == "" else lines:
                 if line.strip():
-                    names = next(csv.reader([line.replace("\0", "")]))
+                    names = next(csv.reader([line.replace("\0", "").lstrip("\ufeff")],
+                                            delimiter=delimiter))
                     return [name.strip() for name in names], skipped
                 skipped += 1
     return [], skipped
@@ -228,16 +273,19 @@ def _reader_rejects(con, jsonl: bool, line_offset: int) -> None:
         qualify row_number() over (partition by file_id, line order by column_idx) = 1""")
 
 
-def _rows_view(con, source: Source) -> None:
+def _rows_view(con, source: Source, skip_first: int = 0) -> None:
     """The view `_rows` over `_checked` and `_reader_rejects`, with every row's number.
 
     `_checked` holds the rows the reader returned, in file order: the k-th row of a file is
     row k plus the rejected rows that came before it; a rejected row j (1-based, in file
     order) at number L_j precedes row k when L_j - j < k (an ASOF join finds the last such j).
+    `skip_first`: rows of each file that are header rows (Qualtrics' second and third), no
+    rows of data; they keep their numbers (row 3 is the third record after the first header).
     """
     firsts = dict(con.execute("select _f, min(rowid) from _checked group by _f").fetchall())
     first = "[" + ", ".join(str(firsts.get(f, 0)) for f in range(max(firsts, default=0) + 1)) + "]"
-    kept = f"(select *, rowid - {first}[_f + 1] + 1 as _k from _checked where not _skip)"
+    kept = (f"(select *, rowid - {first}[_f + 1] + 1 as _k from _checked "
+            f"where not _skip and rowid - {first}[_f + 1] >= {skip_first})")
     names = ", ".join(c.name for c in source.columns)
     typed_nulls = ", ".join(f"null::{c.sql_type} as {c.name}" for c in source.columns)
     if con.execute("select count(*) from _reader_rejects").fetchone()[0]:
@@ -278,8 +326,20 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
               from ({from_sql}))""")
 
 
+def _modified_at_sql(paths: list[Path]) -> str:
+    """SQL: the modification time (ISO 8601, UTC) of the scan's file `__cdp_f`."""
+    times = []
+    for path in paths:
+        try:
+            stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        except OSError:
+            stamp = None  # gone: the loader leaves the file out
+        times.append("null" if stamp is None else sql_string(stamp.isoformat()))
+    return f"[{', '.join(times)}][__cdp_f + 1]"
+
+
 def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
-    names, blank_lines = csv_header(paths[0])
+    names, blank_lines = csv_header(paths[0], rules.delimiter)
     header = unique_header_names(names)
     if not header:  # an empty file holds no rows
         con.execute(f"""
@@ -293,45 +353,125 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
         _rows_view(con, source)
         return
     columns = "{" + ", ".join(f"{sql_string(h)}: 'VARCHAR'" for h in header) + "}"
-    texts, labels, absent = csv_columns(source.columns, header, mapping=rules.columns,
-                                        constants=rules.constants)
+    export = rules.export
+    if export is None:
+        texts, labels, absent = csv_columns(source.columns, header, mapping=rules.columns,
+                                            constants=rules.constants)
+        extra_header_rows = 0
+    format_reasons: list[str] = []
+    if export is not None:
+        first_rows = csv_first_rows(paths[0], 4, delimiter=rules.delimiter)
+        fields = export.csv_fields(header, first_rows, rules.columns)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
+        zone = export.file_timezone(first_rows) if export.file_timezone else None
+        if zone:
+            rules = rules._replace(source_timezone=zone)
+        if export.row_reasons is not None:
+            format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = [sql_string(absent)] if absent else []
-    raw_sql = csv_row_sql([quote_ident(h) for h in header])
+    missing = ([sql_string(absent)] if absent else []) + format_reasons
+    raw_sql = csv_row_sql([quote_ident(h) for h in header], delimiter=rules.delimiter)
     _start_read(con)
     read = f"""
-        select file_index::integer as __cdp_f, *
+        select file_index::integer as __cdp_f, {_modified_at_sql(paths)} as __cdp_modified_at, *
         from read_csv({_files_sql(paths)}, columns={columns}, header=true,
-            skip={blank_lines}, auto_detect=false, delim=',', quote='"', escape='"',
+            skip={blank_lines}, auto_detect=false, delim={sql_string(rules.delimiter)},
+            quote='"', escape='"',
             null_padding=false, max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES},
             {_REJECTS})"""
+    if export is not None and export.rows_sql is not None:
+        read = export.rows_sql(read)
     _check(con, source, texts, read, missing, raw_sql, "false", rules, labels)
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
-    _rows_view(con, source)
+    _rows_view(con, source, skip_first=extra_header_rows)
 
 
-def _read_jsonl(con, source: Source, paths: list[Path], rules: _Rules) -> None:
-    _start_read(con)
-    text_fields = [c for c in source.columns if c.kind != "json"]
-    json_fields = [c for c in source.columns if c.kind == "json"]
-    text_paths = "[" + ", ".join(sql_string(c.path) for c in text_fields) + "]"
-    json_paths = "[" + ", ".join(sql_string(c.path) for c in json_fields) + "]"
-    texts = {c.name: f"_s[{i + 1}]" for i, c in enumerate(text_fields)}
-    texts.update({c.name: f"_j[{i + 1}]" for i, c in enumerate(json_fields)})
-    labels = {c.name: c.name for c in source.columns}
+def _json_texts(source: Source, fields: Fields, rules: _Rules):
+    """The contract columns' SQL texts over a JSON record (`Fields`): the export's own, or the
+    contract's paths (cdp_format.yml's `columns:` may name another key or JSONPath)."""
+    mapping = {k: v if v.startswith("$") else f"$.{v}" for k, v in rules.columns.items()}
+    if rules.export is not None:
+        return rules.export.texts(source.columns, fields, mapping, rules.constants)
+    texts, labels = {}, {}
+    for c in source.columns:
+        if c.name in rules.constants:
+            continue
+        path = mapping.get(c.name, c.path)
+        texts[c.name] = fields.json(path) if c.kind == "json" else fields(path)
+        labels[c.name] = f"{rules.columns[c.name]} ({c.name})" if c.name in mapping else c.name
     apply_constants(texts, labels, rules.constants)
+    return texts, labels, None
+
+
+def _lines_sql(con, paths: list[Path], rules: _Rules) -> str:
+    """SQL of the scan's JSON values as text, one a row (`__cdp_f`, `line`): the lines of JSON
+    lines files (a malformed line kept, to be rejected alone), the one value of a JSON document,
+    or the rows of Parquet files as JSON objects."""
+    if file_kind(paths[0]) == "parquet":
+        _no_reader_rejects(con)
+        return (f"select t.file_index::integer as __cdp_f, to_json(t)::varchar as line "
+                f"from read_parquet({_files_sql(paths)}) t")
+    if rules.layout == "document":
+        _no_reader_rejects(con)
+        return (f"select 0 as __cdp_f, json::varchar as line "
+                f"from read_json_objects({_files_sql(paths)}, format='auto', "
+                f"maximum_object_size={MAX_LINE_BYTES})")
+    return (f"select file_index::integer as __cdp_f, line "
+            f"from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}}, "
+            f"header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='', "
+            f"max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS})")
+
+
+def _records_sql(lines: str, export: ExportFormat | None) -> str:
+    """SQL of the records (`__cdp_f`, `line`): each line, or the elements of the list at the
+    export's `records` path where a line holds one (a Zendesk page, a RudderStack batch), or
+    what the export's `rows_sql` makes of the lines."""
+    if export is not None and export.rows_sql is not None:
+        return export.rows_sql(lines)
+    if export is None or export.records is None:
+        return lines
+    path = sql_string(export.records)
+    return f"""
+        select __cdp_f, unnest(case when try(json_type(line, {path})) = 'ARRAY'
+                                    then json_extract(line, {path} || '[*]')::varchar[]
+                                    else [line] end) as line
+        from ({lines})"""
+
+
+def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
+    _start_read(con)
+    fields = Fields("json", mapping=rules.columns)
+    texts, labels, absent = _json_texts(source, fields, rules)
+    format_reasons = (rules.export.row_reasons(fields)
+                      if rules.export is not None and rules.export.row_reasons else [])
+    text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
+    json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
+    records = _records_sql(_lines_sql(con, paths, rules), rules.export)
     parsed = f"""
-        select __cdp_f, line, _kind,
+        select __cdp_f, line, _kind, {_modified_at_sql(paths)} as __cdp_modified_at,
                case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,
-               case when _kind = 'OBJECT' then json_extract(line, {json_paths}) end as _j
-        from (select file_index::integer as __cdp_f, line,
+               {f"case when _kind = 'OBJECT' then json_extract(line, {json_paths}) end"
+                if fields.json_paths else "null::json[]"} as _j
+        from (select __cdp_f, line,
                      try(json_type(line)) as _kind  -- NULL: not valid JSON
-              from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}},
-                  header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='',
-                  max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS}))"""
+              from ({records}))"""
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
-    _check(con, source, texts, parsed, [shape], "line", blank, rules, labels)
+    _check(con, source, texts, parsed,
+           [shape] + ([sql_string(absent)] if absent else []) + format_reasons,
+           "line", blank, rules, labels)
     _reader_rejects(con, jsonl=True, line_offset=0)
     _rows_view(con, source)
+
+
+def _no_reader_rejects(con) -> None:
+    """An empty `_rejects` for readers that reject nothing themselves (a JSON document, Parquet:
+    a file they cannot read fails whole)."""
+    con.execute("""
+        create or replace temp table _rejects as
+        select null::bigint as file_id, null::bigint as line, null::bigint as column_idx,
+               null::varchar as column_name, null::varchar as error_type,
+               null::varchar as error_message, null::varchar as csv_line where false""")

@@ -11,6 +11,7 @@ for the marts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import NamedTuple
@@ -77,6 +78,9 @@ class Column:
     """One contract column: `kind` is text | timestamp | amount | integer | json.
 
     `strict=False` turns an unparsable value into NULL instead of rejecting the row.
+    `allowed`: a closed list (sources.md's order statuses): a value that is not one of them,
+    compared trimmed and ignoring case, rejects the row, the reason listing the allowed values.
+    The raw table keeps the value as written; staging normalizes it.
     """
 
     name: str
@@ -85,6 +89,7 @@ class Column:
     low: int | None = None
     high: int | None = None
     strict: bool = True
+    allowed: tuple[str, ...] = ()
 
     @property
     def sql_type(self) -> str:
@@ -120,6 +125,12 @@ class Column:
         if self.required:
             checks.append((f"{t} is null", q(f"{name} is required but empty")))
         typed = self.value_sql(v, source_timezone, dialect)
+        if self.allowed:
+            listed = ", ".join(self.allowed)
+            values = ", ".join(q(a) for a in self.allowed)
+            checks.append((f"{t} is not null and lower({t}) not in ({values})",
+                           f"{q(name + chr(32) + chr(39))} || {shown} || "
+                           + q(f"' is not one of {listed}")))
         kind = self.kind if self.strict else "lenient"  # lenient: only `required` applies
         if kind == "timestamp":
             if source_timezone is None:
@@ -263,12 +274,15 @@ def apply_constants(texts: dict[str, str], labels: dict[str, str], constants: di
         labels[name] = f"{name} (a constant of cdp_format.yml)"
 
 
-def mapping_problem(mapping: dict[str, str], header: list[str], file: str, yml: str) -> str | None:
+def mapping_problem(mapping: dict[str, str], header: list[str], file: str, yml: str,
+                    found: Callable[[str], bool] | None = None) -> str | None:
     """Why a CSV file is rejected whole: an export column its cdp_format.yml maps is absent
-    from its header (matched as `csv_columns` matches it: exactly, else ignoring case)."""
+    from its header (matched as `csv_columns` matches it: exactly, else ignoring case).
+    `found`: whether the file has a column of that name, when a vendor format knows more names
+    than the header's (aliases: `ExportFormat.header_aliases`)."""
     names = {h.lower() for h in header}
-    missing = [(contract, export) for contract, export in mapping.items()
-               if export.lower() not in names]
+    found = found or (lambda name: name.lower() in names)
+    missing = [(contract, export) for contract, export in mapping.items() if not found(export)]
     if not missing:
         return None
     listed = "; ".join(f"column {export!r} (for {contract})" for contract, export in missing)
@@ -283,19 +297,19 @@ def json_shape_reason_sql(kind: str, kind_name: str) -> str:
             "|| ', not an object' end")
 
 
-# A CSV field holding one of these characters is quoted when a row's text is rebuilt.
-_CSV_SPECIAL = r'[",\r\n]'
-
-
-def csv_row_sql(fields: list[str], dialect: Dialect = DUCKDB) -> str:
+def csv_row_sql(fields: list[str], dialect: Dialect = DUCKDB, delimiter: str = ",") -> str:
     """A CSV row's text rebuilt from its fields (quoted identifiers of text columns), each
-    quoted as RFC 4180 does when it holds a quote, a comma or a line end: the `raw` text of a
-    rejected row. Both loaders use it."""
+    quoted as RFC 4180 does when it holds a quote, the delimiter or a line end: the `raw` text
+    of a rejected row. Both loaders use it."""
+    escaped = {"\t": r"\t", "]": r"\]", "\\": r"\\", "^": r"\^"}.get(delimiter, delimiter)
+    special = '["' + escaped + r'\r\n]'
+
     def field(v: str) -> str:
-        return (f"case when {v} is null then '' when {dialect.matches(v, _CSV_SPECIAL)} "
+        return (f"case when {v} is null then '' when {dialect.matches(v, special)} "
                 f"then concat('\"', replace({v}, '\"', '\"\"'), '\"') else {v} end")
 
-    return "concat_ws(',', " + ", ".join(field(f) for f in fields) + ")"
+    return (f"concat_ws({dialect.lit(delimiter)}, " + ", ".join(field(f) for f in fields)
+            + ")")
 
 
 def first_reason_sql(reasons: list[str]) -> str:

@@ -15,20 +15,23 @@ class Field(Column):
     path: str = ""
 
 
+# What every entity folder reads, at any depth: the contract's files and vendor exports, whose
+# format is told by their content (ingestion/exports/detect.py).
+LANDING_PATTERNS = ("**/*.csv", "**/*.csv.gz", "**/*.json", "**/*.json.gz", "**/*.jsonl",
+                    "**/*.jsonl.gz", "**/*.ndjson", "**/*.ndjson.gz", "**/*.parquet")
+
+
 @dataclass(frozen=True)
 class Source:
     """One source table of sources.md; `name` is both the raw table and the quarantine source."""
 
     name: str
     folder: str
-    patterns: tuple[str, ...]
     columns: tuple[Column, ...]
     key: str
     description: str
-
-    @property
-    def format(self) -> str:
-        return "jsonl" if any(".jsonl" in p for p in self.patterns) else "csv"
+    format: str = "csv"  # the contract's files: `csv`, or `jsonl` (JSON lines)
+    patterns: tuple[str, ...] = LANDING_PATTERNS
 
     @property
     def table(self) -> str:

@@ -6,7 +6,6 @@ from dagster_project.ingestion.sources import Source
 RESPONSES = Source(
     name="survey_responses",
     folder="survey/responses",
-    patterns=("**/*.csv",),
     key="response_id",
     description="NPS and CSAT survey responses; re-exports repeat rows (deduplicated in staging).",
     columns=(

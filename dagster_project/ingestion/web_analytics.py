@@ -5,7 +5,7 @@ from dagster_project.ingestion.sources import Field, Source
 EVENTS = Source(
     name="web_events",
     folder="web/events",
-    patterns=("**/*.jsonl", "**/*.jsonl.gz"),
+    format="jsonl",
     key="message_id",
     description="Web and app events, delivered at least once and sometimes days late.",
     columns=(

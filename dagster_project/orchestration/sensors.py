@@ -20,6 +20,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.ingestion import SOURCES
+from dagster_project.ingestion.formats import FORMAT_FILE
 from dagster_project.orchestration.failures import (
     failed_steps_and_checks,
     failure_record,
@@ -50,13 +51,14 @@ def _walk(folder: Path, recursive: bool):
 
 
 def landing_files(landing_dir: Path) -> dict[str, tuple[int, float]]:
-    """Every export file a loader would read: relative path -> (size, mtime)."""
+    """Every export file a loader would read, and every cdp_format.yml (an edited one reloads
+    its files): relative path -> (size, mtime). Names compared ignoring case, as the loader."""
     files = {}
     for source in SOURCES.values():
-        names = [p.rsplit("/", 1)[-1] for p in source.patterns]
+        names = [p.rsplit("/", 1)[-1] for p in source.patterns] + [FORMAT_FILE]
         recursive = any("**" in p for p in source.patterns)
         for entry in _walk(landing_dir / source.folder, recursive):
-            if any(fnmatch.fnmatch(entry.name, n) for n in names):
+            if any(fnmatch.fnmatch(entry.name.lower(), n) for n in names):
                 stat = entry.stat()
                 rel = Path(entry.path).relative_to(landing_dir).as_posix()
                 files[rel] = (stat.st_size, stat.st_mtime)

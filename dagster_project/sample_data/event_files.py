@@ -42,21 +42,32 @@ from dagster_project.sample_data.writers import sql_list, write_text
 LINES_PER_BATCH = 1_500_000  # JSON lines built in DuckDB at a time
 
 
-def _event_line_sql(win: Window) -> str:
-    """One JSON line per row of table `ev` (Segment-spec shape; absent parts left out)."""
-    def column(i):
-        return sql_list([t[i] for t in TRAFFIC]) + "[tmpl + 1]"
+def traffic_sql(i: int) -> str:
+    """Field i of TRAFFIC (2 source, 3 medium, 4 campaign name, 5 referrer) of an `ev` row."""
+    return sql_list([t[i] for t in TRAFFIC]) + "[tmpl + 1]"
 
-    src, medium, name, referrer = column(2), column(3), column(4), column(5)
-    path = f"""CASE page WHEN {HOME} THEN '/' WHEN {CATEGORY} THEN '/c/' ||
+
+def page_path_sql() -> str:
+    """The path of the page an `ev` row is on."""
+    return f"""CASE page WHEN {HOME} THEN '/' WHEN {CATEGORY} THEN '/c/' ||
         {sql_list(CATEGORY_SLUGS)}[category + 1] WHEN {PRODUCT} THEN '/p/P' || product
         WHEN {SEARCH} THEN '/search' WHEN {CHECKOUT_PAGE} THEN '/checkout'
         WHEN {COMPLETE_PAGE} THEN '/checkout/complete' WHEN {LOGIN_PAGE} THEN '/account/login'
         ELSE '/account/signup' END"""
-    title = f"""CASE WHEN etype = {PAGE} THEN CASE page WHEN {HOME} THEN 'Trang chủ'
+
+
+def page_title_sql() -> str:
+    """The title of a page event of `ev` (NULL for other events)."""
+    return f"""CASE WHEN etype = {PAGE} THEN CASE page WHEN {HOME} THEN 'Trang chủ'
         WHEN {CATEGORY} THEN {sql_list(CATEGORY_TITLES)}[category + 1]
         WHEN {PRODUCT} THEN {sql_list(PRODUCT_NAMES)}[product % {len(PRODUCT_NAMES)} + 1]
         ELSE 'Shop' END END"""
+
+
+def _event_line_sql(win: Window) -> str:
+    """One JSON line per row of table `ev` (Segment-spec shape; absent parts left out)."""
+    src, medium, name, referrer = (traffic_sql(i) for i in (2, 3, 4, 5))
+    path, title = page_path_sql(), page_title_sql()
     properties = f"""CASE etype
         WHEN {VIEWED} THEN '{{"product_id":"P' || product || '","price":' || money(cents) || '}}'
         WHEN {ADDED} THEN '{{"product_id":"P' || product || '","price":' || money(cents) || '}}'

@@ -46,6 +46,12 @@ from dagster_project.sample_data.tickets import (
     make_base_tickets,
     write_tickets,
 )
+from dagster_project.sample_data.vendors import (
+    FORMATS,
+    VendorContext,
+    parse_formats,
+    write_vendor_format,
+)
 from dagster_project.sample_data.writers import install_macros
 
 SOURCE_FOLDERS = {
@@ -69,11 +75,16 @@ def _require_empty(out_dir: Path) -> None:
 def generate_landing_zone(out_dir: Path, customers: int = 2000, seed: int = 42,
                           start: date = date(2025, 1, 1), days: int = 365,
                           events_per_customer: float = 50.0,
-                          progress: Callable[[str], None] | None = None) -> dict:
+                          progress: Callable[[str], None] | None = None,
+                          formats: str | tuple[str, ...] = ()) -> dict:
     """Write a landing zone per sources.md under `out_dir` and return its manifest.
 
     Same arguments give byte-identical files. All timestamps fall in [start, start + days) (UTC).
+    `formats` (e.g. "ga4,shopify"): sources written in those tools' export formats instead of
+    the contract's (vendors/), from the same rows; the random draws do not depend on it, so the
+    other sources' files are the same as without it.
     """
+    vendor = parse_formats(formats)
     if customers < 20:
         raise ValueError("customers must be >= 20 (every kind of dirt needs a few people)")
     if days < 7:
@@ -109,21 +120,40 @@ def generate_landing_zone(out_dir: Path, customers: int = 2000, seed: int = 42,
             con.execute("SET enable_progress_bar = false")
             con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # the rest spills to scratch
             install_macros(con, salt)
+            # A source in a vendor format still gets its contract rows (the tables the vendor
+            # writer, the ground truth and the manifest read); its contract files go to scratch.
+            replaced = {FORMATS[name] for name in vendor}
+            scratch_zone = Path(scratch) / "contract"
+
+            def zone_of(source: str) -> Path:
+                return scratch_zone if source in replaced else out
+
             files = {
-                "crm_contacts": write_contacts(con, contact_rows, out, win),
-                "crm_orders": write_orders(con, order_rows, out, win),
-                "crm_tickets": write_tickets(con, ticket_rows, out, win),
-                "survey_responses": write_responses(con, response_rows, out, win),
+                "crm_contacts": write_contacts(con, contact_rows, zone_of("crm_contacts"), win),
+                "crm_orders": write_orders(con, order_rows, zone_of("crm_orders"), win),
+                "crm_tickets": write_tickets(con, ticket_rows, zone_of("crm_tickets"), win),
+                "survey_responses": write_responses(con, response_rows,
+                                                    zone_of("survey_responses"), win),
             }
             say("CRM and survey exports written")
             store_events(con, rng, sessions, people, prices, win, say)
-            files["web_events"] = write_events(con, out, win, say)
+            if "web_events" not in replaced:
+                files["web_events"] = write_events(con, out, win, say)
             con.register("people", people[["person", "email", "kind", "office_group", "dup"]])
             con.register("anons", anons)
             con.register("sessions", sessions[["anon", "user_person", "email_person"]])
+            notes = {}
+            context = VendorContext(vendor, people, orders)
+            for name in sorted(vendor):
+                files[FORMATS[name]], notes[name] = write_vendor_format(name, con, out, win,
+                                                                        context)
+                say(f"{FORMATS[name]} written in the {name} format")
             truth = out / GROUND_TRUTH
             write_identities(con, truth / "identities.csv")
             manifest = build_manifest(con, out, files, seed, customers, win, events_per_customer)
+            for name in sorted(vendor):
+                manifest["sources"][FORMATS[name]]["format"] = name
+                manifest["sources"][FORMATS[name]]["format_notes"] = notes[name]
         finally:
             con.close()
     (out / GROUND_TRUTH / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",

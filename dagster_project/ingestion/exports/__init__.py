@@ -1,0 +1,33 @@
+"""Vendor export formats the landing zone reads (docs/exports.md): one module per tool, each
+declaring `ExportFormat`s; this registry lists them. To add a format: a module here, its
+formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source format")."""
+
+from __future__ import annotations
+
+from dagster_project.ingestion.exports import (
+    google_forms,
+    hubspot,
+    qualtrics,
+    segment,
+    surveymonkey,
+    typeform,
+)
+from dagster_project.ingestion.exports.base import ExportFormat
+
+FORMATS: tuple[ExportFormat, ...] = (
+    *hubspot.FORMATS,
+    *segment.FORMATS,
+    *qualtrics.FORMATS,
+    *surveymonkey.FORMATS,
+    *typeform.FORMATS,
+    *google_forms.FORMATS,
+)
+
+
+def formats_for(source_name: str) -> tuple[ExportFormat, ...]:
+    """The vendor formats of one source (`crm_contacts`...), in registry order."""
+    return tuple(f for f in FORMATS if f.source == source_name)
+
+
+def by_name(source_name: str, name: str) -> ExportFormat | None:
+    return next((f for f in formats_for(source_name) if f.name == name), None)
