@@ -21,7 +21,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+from dagster_project.run_lock import WarehouseBusy
 from dagster_project.settings import SettingsError, get_settings
+
+# Exit codes: 1 a run failed (a step or a check), 2 a setting or an argument cannot be used,
+# 3 another run holds the warehouse (run_lock.py).
+EXIT_BUSY = 3
 
 
 def _say(message: str) -> None:
@@ -36,6 +41,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
         _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
              "with `cdp generate --out DIR` or point CDP_LANDING_DIR at your exports.")
         return 2
+    _hold_warehouse(args, settings)
     started = time.perf_counter()
     _say(f"cdp run: landing zone {settings.landing_dir}")
     _say(f"         warehouse    {settings.warehouse_path} (reporting zone {settings.timezone})")
@@ -96,13 +102,30 @@ def run_pipeline(args: argparse.Namespace) -> int:
             _say(f"  - {message}")
         return 1
     if not result.success:
-        _say(f"cdp run: FAILED after {elapsed:.1f} s")
+        from dagster_project.orchestration.failures import write_failure_log
+
+        detail = write_failure_log(settings, result.run_id, job_name, result.all_events)
+        _say(f"cdp run: FAILED after {elapsed:.1f} s (the whole errors: {detail})")
         for message in _failures(result):
             _say(f"  - {message}")
         _record_failure(settings, result, job_name)
         return 1
     _say(f"cdp run: done in {elapsed:.1f} s; marts in {settings.warehouse_path}")
     return 0
+
+
+def _hold_warehouse(args: argparse.Namespace, settings) -> None:
+    """Take the warehouse's run lock until the command ends (`main` releases it), waiting up to
+    CDP_RUN_WAIT_SECONDS for another run; `WarehouseBusy` when it is still held then."""
+    from dagster_project.run_lock import run_lock
+
+    command = " ".join(["cdp", args.command, *sys.argv[2:]]) if sys.argv[1:2] == [args.command] \
+        else f"cdp {args.command}"
+    args.held.enter_context(run_lock(
+        settings, command,
+        on_wait=lambda holder: _say(f"cdp {args.command}: waiting up to "
+                                    f"{settings.run_wait_seconds:g} s for {holder.describe()}"),
+        on_takeover=lambda warning: _say(f"cdp {args.command}: warning: {warning}")))
 
 
 def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
@@ -240,19 +263,22 @@ def _report_quality(settings) -> None:
 
 
 def _failures(result) -> list[str]:
+    """One line per failed step or check: what went wrong, without the stack trace (the
+    failure log holds it)."""
+    from dagster_project.orchestration.failures import one_line
+
     messages = []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
             if error and error.cls_name == "DagsterAssetCheckFailedError":
                 continue  # named below, with what failed
-            text = error.message.strip() if error else "unknown error"
-            if error and error.cause:
-                text += f" (caused by: {error.cause.message.strip()})"
+            # Dagster wraps the step's own error: say the cause, which is what went wrong.
+            text = one_line((error.cause or error).message) if error else "unknown error"
             messages.append(f"step {event.step_key}: {text}")
     for data in _check_evaluations(result):
         if not data.passed and not _is_warning(data):
-            detail = f": {data.description}" if data.description else ""
+            detail = f": {one_line(data.description)}" if data.description else ""
             messages.append(f"check {data.check_name} on {data.asset_key.to_user_string()} "
                             f"failed{detail}")
     return messages or ["the run failed; see the log above"]
@@ -351,10 +377,16 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.getLogger("dagster").propagate = False  # the progress lines say what matters
     try:
-        return args.func(args)
-    except SettingsError as exc:
-        _say(f"cdp {args.command}: {exc}")
-        return 2
+        with contextlib.ExitStack() as args.held:  # what the command holds, e.g. the run lock
+            return args.func(args)
+    except (SettingsError, WarehouseBusy) as exc:
+        return _report_error(args, exc)
+
+
+def _report_error(args: argparse.Namespace, exc: Exception) -> int:
+    """An expected failure as one line, no traceback; its exit code."""
+    _say(f"cdp {args.command}: {exc}")
+    return EXIT_BUSY if isinstance(exc, WarehouseBusy) else 2
 
 
 if __name__ == "__main__":

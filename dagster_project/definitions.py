@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
 from dagster_project.orchestration.jobs import daily_job, reload_jobs
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.orchestration.schedules import build_daily_schedule
 from dagster_project.orchestration.sensors import landing_zone_sensor, run_failure_record
 from dagster_project.progress import progress_logger
@@ -35,7 +36,11 @@ def build_definitions(settings: SettingsResource | None = None) -> dg.Definition
         schedules=[build_daily_schedule(built_with)],
         sensors=[landing_zone_sensor, run_failure_record],
         resources={"dbt": build_dbt_resource(built_with.dbt_project_dir),
-                   "engine": EngineResource(), "settings": settings},
+                   "engine": EngineResource(), "settings": settings,
+                   "run_lock": RunLockResource(settings=settings)},
+        # One process per run, also for the UI's ad-hoc materializations: DuckDB admits one
+        # writing process, and the run lock (run_lock resource) is held once for the whole run.
+        executor=dg.in_process_executor,
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     )
 

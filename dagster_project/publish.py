@@ -20,6 +20,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.engines import get_engine
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.settings import Settings
 from dagster_project.settings_resource import SettingsResource
 
@@ -89,8 +90,8 @@ def build_marts_snapshot(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinition
     @dg.asset(key=["published", "marts_snapshot"], group_name="published", deps=mart_keys,
               owners=["team:data-engineering"], kinds={"duckdb"},
               description="Read-only copy of schema marts for the page, swapped in atomically.")
-    def marts_snapshot(context: dg.AssetExecutionContext,
-                       settings: SettingsResource) -> dg.MaterializeResult:
+    def marts_snapshot(context: dg.AssetExecutionContext, settings: SettingsResource,
+                       run_lock: RunLockResource) -> dg.MaterializeResult:
         """Runs after every mart is built; a failed build upstream means no new snapshot."""
         path = publish_snapshot(settings.get())
         counts = snapshot_row_counts(path)

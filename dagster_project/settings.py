@@ -64,10 +64,21 @@ VARIABLES = (
     "CDP_LANDING_DIR", "CDP_WAREHOUSE_PATH", "CDP_TIMEZONE", "CDP_SOURCE_TIMEZONE", "CDP_AS_OF",
     "CDP_DUCKDB_MEMORY_LIMIT", "CDP_DUCKDB_THREADS", "CDP_DBT_PROJECT_DIR", "CDP_SCHEDULE_HOUR",
     "CDP_MART_FRESHNESS_HOURS", "CDP_FAILURE_WEBHOOK_URL", "CDP_MAX_REJECTED_RATE",
-    "CDP_OPTIONAL_SOURCES", "CDP_RELOAD_REJECTED",
+    "CDP_OPTIONAL_SOURCES", "CDP_RELOAD_REJECTED", "CDP_RUN_WAIT_SECONDS",
     "CDP_ENGINE", "CDP_SPARK_DIR", "CDP_SPARK_DRIVER_MEMORY",
     "CDP_SNAPSHOT_PATH", "CDP_SHOW_PERSONAL_DATA", "CDP_APP_PASSWORD", "CDP_CURRENCY",
 )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise SettingsError(f"CDP_RUN_WAIT_SECONDS={value!r} is not a number of seconds "
+                            "(0 or more; 0: do not wait)")
+    return seconds
 
 
 def _flag(name: str, value: str) -> bool:
@@ -121,6 +132,8 @@ class Settings:
     optional_sources: tuple[str, ...] = ()
     # Read again every file with rejected rows (`cdp run --reload-rejected` sets it for a run).
     reload_rejected: bool = False
+    # How long a run waits for another run that holds the warehouse (run_lock.py); 0: it stops.
+    run_wait_seconds: float = 0.0
     # The page: the published snapshot it reads (default: beside the warehouse), whether it shows
     # emails and phones in full, and the password it asks for (unset: no password).
     snapshot_path: Path | None = None
@@ -185,6 +198,7 @@ class Settings:
             optional_sources=optional,
             reload_rejected=_flag("CDP_RELOAD_REJECTED",
                                   env.get("CDP_RELOAD_REJECTED") or "false"),
+            run_wait_seconds=_seconds(env.get("CDP_RUN_WAIT_SECONDS") or "0"),
             snapshot_path=_path(env["CDP_SNAPSHOT_PATH"]) if env.get("CDP_SNAPSHOT_PATH") else None,
             show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
                                      env.get("CDP_SHOW_PERSONAL_DATA") or "false"),

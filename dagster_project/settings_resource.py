@@ -37,6 +37,7 @@ class SettingsResource(dg.ConfigurableResource):
     max_rejected_rate: str | None = None
     optional_sources: str | None = None
     reload_rejected: str | None = None
+    run_wait_seconds: str | None = None
     engine: str | None = None
     spark_dir: str | None = None
     spark_driver_memory: str | None = None

@@ -6,6 +6,10 @@ then the marts' row counts, the last `cdp run`, the last failure record and, whe
 is set, the last run the Dagster instance knows; last, what in the landing zone no source reads.
 Rejected rows count the files still in the landing zone; those of files moved or removed since
 are named apart, as no longer current.
+
+While a run holds the warehouse's run lock (run_lock.py), status says which run and since when,
+and reads the published snapshot of the marts instead of the warehouse: a reader of the warehouse
+would block the run's next write (DuckDB admits no reader beside another process's writer).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dagster_project.engines import get_engine
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.unread import unread_entries, unread_lines
 from dagster_project.orchestration.failures import failures_path, last_failure
+from dagster_project.run_lock import holder
 from dagster_project.settings import Settings
 
 SOURCE_SQL = """
@@ -91,6 +96,20 @@ def _warehouse_lines(con, settings: Settings) -> list[str]:
     return lines
 
 
+def _snapshot_lines(settings: Settings) -> list[str]:
+    """The marts of the last published snapshot, read while a run writes the warehouse."""
+    path = settings.snapshot_path
+    if not path.exists():
+        return ["  the warehouse is being written and no snapshot is published yet"]
+    with duckdb.connect(str(path), read_only=True) as con:
+        published = con.execute("select published_at from meta.snapshot").fetchone()[0]
+        counts = con.execute("select * from meta.snapshot_tables order by 1").fetchall()
+    lines = [f"  the warehouse is being written (not opened, so the run is not held up); "
+             f"marts of the last snapshot, published {published:%Y-%m-%d %H:%M:%S} UTC ({path}):"]
+    lines += [f"    {mart:<28} {count:>12,} rows" for mart, count in counts]
+    return lines
+
+
 def _dagster_line() -> str | None:
     home = os.environ.get("DAGSTER_HOME")
     if not home or not os.path.isdir(home):
@@ -115,18 +134,24 @@ def status_lines(settings: Settings) -> tuple[int, list[str]]:
     """The exit code and the lines to print."""
     engine = get_engine(settings)
     lines = [f"cdp status: {engine.describe(settings)}"]
+    running = holder(settings)
+    if running is not None:
+        lines.append(f"run in progress: {running.describe()}")
     if not engine.exists(settings):
         lines.append("  no warehouse yet: run `cdp run` first")
-        return 1, lines
-    try:
-        with engine.reader(settings) as con:
-            lines += _warehouse_lines(con, settings)
-    except duckdb.IOException as exc:
-        lines.append(f"  cannot read it now (a run in progress holds it?): {exc}")
-        return 1, lines
-    except duckdb.CatalogException:
-        lines.append("  the warehouse has no loader tables yet: run `cdp run` first")
-        return 1, lines
+        return (0 if running else 1), lines
+    if running is not None:
+        lines += _snapshot_lines(settings)
+    else:
+        try:
+            with engine.reader(settings) as con:
+                lines += _warehouse_lines(con, settings)
+        except duckdb.IOException as exc:
+            lines.append(f"  cannot read it now (another process writes it): {exc}")
+            return 1, lines
+        except duckdb.CatalogException:
+            lines.append("  the warehouse has no loader tables yet: run `cdp run` first")
+            return 1, lines
     last_run = settings.warehouse_path.parent / "logs" / "last_run.json"
     if last_run.exists():
         run = json.loads(last_run.read_text())

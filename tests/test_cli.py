@@ -27,7 +27,14 @@ def test_failed_step_is_named_and_exit_code_is_non_zero(tmp_path):
                                "CDP_WAREHOUSE_PATH": str(tmp_path / "not_a_file.duckdb")})
     assert done.returncode == 1, done.stdout
     assert "cdp run: FAILED" in done.stdout
-    assert "step raw__crm_contacts" in done.stdout
+    # One line per failed step, saying the cause; the stack traces are in the failure log.
+    assert (f"  - step raw__crm_contacts: IO Error: Could not read from file "
+            f"\"{tmp_path / 'not_a_file.duckdb'}\": Is a directory\n") in done.stdout
+    log = tmp_path / "logs" / "last_failure.log"
+    assert f"(the whole errors: {log})" in done.stdout
+    assert "--- step raw__crm_contacts" in log.read_text() and "Stack Trace:" in log.read_text()
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "leaked instance" not in done.stderr
 
 
 def test_generate_never_writes_over_existing_exports(tmp_path):

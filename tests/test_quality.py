@@ -150,6 +150,7 @@ def run_with_broken_customer_360(tmp_path: Path, final_select: str) -> str:
                                "CDP_DBT_PROJECT_DIR": str(fork)})
     assert done.returncode == 1, done.stdout + done.stderr
     assert not (tmp_path / "marts_snapshot.duckdb").exists()  # the page keeps the last good one
+    assert "leaked instance" not in done.stderr  # DuckDB objects closed before the exit
     return done.stdout
 
 

@@ -11,6 +11,7 @@ from conftest import query, write
 from dagster_project.engines.duckdb import backoff_seconds
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.settings_resource import SettingsResource
 
 HOLD = """
@@ -40,14 +41,15 @@ def test_a_locked_warehouse_is_retried_until_the_lock_is_gone(settings):
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(settings.warehouse_path)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     outcome = {}
+    resource = SettingsResource(landing_dir=str(settings.landing_dir),
+                                warehouse_path=str(settings.warehouse_path))
     with dg.DagsterInstance.ephemeral() as instance:
         try:
             assert holder.stdout.readline().strip() == "locked"
             run = threading.Thread(target=lambda: outcome.update(result=dg.materialize(
                 [contacts], instance=instance, raise_on_error=False,
-                resources={"engine": EngineResource(), "settings": SettingsResource(
-                    landing_dir=str(settings.landing_dir),
-                    warehouse_path=str(settings.warehouse_path))})))
+                resources={"engine": EngineResource(), "settings": resource,
+                           "run_lock": RunLockResource(settings=resource)})))
             run.start()
             # Release the lock once the step has failed on it and is waiting for its retry.
             deadline = time.monotonic() + 60

@@ -12,6 +12,7 @@ from conftest import query, write
 
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion.assets import raw_assets
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.settings import PROJECT_ROOT, VARIABLES, SettingsError
 from dagster_project.settings_resource import SettingsResource, field_name
 from dagster_project.transform.project import dbt_environment, environment_of_dbt_start
@@ -84,8 +85,9 @@ def test_raw_assets_materialize_in_process_with_their_own_settings(tmp_path):
     write(landing, "crm/contacts/contacts.csv", CONTACTS)
     before = {k: v for k, v in os.environ.items() if k.startswith("CDP_")}
     resource = SettingsResource(landing_dir=str(landing), warehouse_path=str(warehouse))
-    result = dg.materialize(raw_assets, resources={"engine": EngineResource(),
-                                                   "settings": resource})
+    result = dg.materialize(raw_assets, resources={
+        "engine": EngineResource(), "settings": resource,
+        "run_lock": RunLockResource(settings=resource)})
     assert result.success
     assert {k: v for k, v in os.environ.items() if k.startswith("CDP_")} == before
     contacts = next(m for m in result.get_asset_materialization_events()

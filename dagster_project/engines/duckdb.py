@@ -4,9 +4,10 @@ Its loader is ingestion/load.py (with ingestion/readers.py); dbt builds its defa
 
 Writing connections are retried with exponential backoff for the one transient failure we know:
 the warehouse file locked by another process (DuckDB allows one writer; a reader in another
-process blocks it too). Such a step is retried up to `MAX_RETRIES` times after 2, 4, 8 s. Every
-other error (bad data, a failed dbt test, a wrong path) fails the step at once: retrying it
-would only make the failure slower to report.
+process blocks it too): a DuckDB client left open on it, since another run cannot get this far
+while this one holds the warehouse's run lock (run_lock.py). Such a step is retried up to
+`MAX_RETRIES` times after 2, 4, 8 s. Every other error (bad data, a failed dbt test, a wrong
+path) fails the step at once: retrying it would only make the failure slower to report.
 """
 
 from __future__ import annotations

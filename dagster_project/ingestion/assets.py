@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_project.engines.resource import EngineResource
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.sources import Source
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.settings_resource import SettingsResource
 
 RECONCILE_CHECK = "rows_read_equal_accepted_plus_rejected"
@@ -40,7 +41,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
         ],
     )
     def load(context: dg.AssetExecutionContext, engine: EngineResource,
-             settings: SettingsResource):
+             settings: SettingsResource, run_lock: RunLockResource):
         settings = settings.get()  # the resource -> this run's validated Settings
         # DuckDB retries while another process locks the warehouse; Spark loads the run's
         # sources in one JVM (its first raw step loads `batch`).

@@ -1,2 +1,3 @@
-"""Jobs, schedules, sensors and failure records: how the assets are run in production (the
-warehouse lock retries are the DuckDB engine's, engines/duckdb.py)."""
+"""Jobs, schedules, sensors, failure records and the run lock's resource: how the assets are run
+in production (one run per warehouse: run_lock.py; the retries while another process holds the
+DuckDB file are the DuckDB engine's, engines/duckdb.py)."""

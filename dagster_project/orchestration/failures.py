@@ -12,6 +12,7 @@ No Dagster import here: `cdp status` reads these records without loading Dagster
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -22,6 +23,40 @@ from typing import Any
 from dagster_project.settings import Settings
 
 WEBHOOK_TIMEOUT_SECONDS = 5
+SUMMARY_CHARS = 300
+DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
+def one_line(message: str) -> str:
+    """An error message as one line for the console: dagster-dbt's long message reduced to the
+    errors dbt reported, no traceback, no exception class path, at most SUMMARY_CHARS."""
+    text = message.split(DBT_ERRORS, 1)[1] if DBT_ERRORS in message else message
+    text = text.split("Traceback (most recent call last)", 1)[0]
+    text = " ".join(text.split())
+    text = re.sub(r"^(?:[A-Za-z_][\w]*\.)+[A-Za-z_]\w*(?:Error|Exception|Failure): ", "", text)
+    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS - 3] + "..."
+
+
+def failure_log_path(settings: Settings) -> Path:
+    return settings.warehouse_path.parent / "logs" / "last_failure.log"
+
+
+def write_failure_log(settings: Settings, run_id: str, job: str, events: Iterable[Any]) -> Path:
+    """Every failed step's whole error (message, stack trace, causes) for the last failed run:
+    what the console's one line per failure leaves out."""
+    parts = [f"run {run_id} of job {job} failed at "
+             f"{datetime.now(UTC).isoformat(timespec='seconds')}\n"]
+    for event in events:
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error:
+            parts.append(f"--- step {event.step_key}\n{event.step_failure_data.error.to_string()}")
+        elif event.event_type_value == "RESOURCE_INIT_FAILURE":
+            error = event.event_specific_data.error
+            parts.append(f"--- step {event.step_key} (resources)\n"
+                         f"{error.to_string() if error else event.message}")
+    path = failure_log_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
 
 
 def failures_path(settings: Settings) -> Path:
@@ -39,6 +74,13 @@ def failed_steps_and_checks(events: Iterable[Any]) -> tuple[list[dict], list[dic
             if error and error.cause:
                 text += f" (caused by: {error.cause.message.strip()})"
             steps.append({"step": event.step_key, "error": text})
+        elif kind == "RESOURCE_INIT_FAILURE":  # e.g. the warehouse held by another run
+            error = event.event_specific_data.error
+            cause = (error.cause or error) if error else None
+            entry = {"step": event.step_key or "resources",
+                     "error": cause.message.strip() if cause else event.message}
+            if entry not in steps:  # Dagster reports it once per step it would have run
+                steps.append(entry)
         elif kind == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed:
             data = event.asset_check_evaluation_data
             checks.append({"asset": data.asset_key.to_user_string(), "check": data.check_name,

@@ -6,6 +6,10 @@ its cursor. New, changed or removed files request a `cdp_daily` run whose run ke
 fingerprint, so one landing-zone state starts one run. Files modified in the last
 `SETTLE_SECONDS` count as still being written and wait for the next tick. The loaders skip
 unchanged files (ledger), so a run only loads what is new.
+
+While a run is in progress (the warehouse's run lock is held, by `cdp run` or a Dagster run, or
+the instance has a run of ours queued or started) the sensor skips, saying which run, and keeps its
+cursor: the files it saw are requested at the first tick after that run.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project import run_lock
 from dagster_project.ingestion import SOURCES
 from dagster_project.ingestion.formats import FORMAT_FILE
 from dagster_project.orchestration.failures import (
@@ -33,6 +38,10 @@ LANDING_SENSOR = "landing_zone_sensor"
 FAILURE_SENSOR = "run_failure_record"
 SETTLE_SECONDS = 30
 LAUNCHED_BY_TAG = "cdp/launched_by"
+# Runs that still hold, or will take, the warehouse: a new run would only wait behind them.
+ACTIVE_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                   dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+                   dg.DagsterRunStatus.CANCELING]
 
 
 def _walk(folder: Path, recursive: bool):
@@ -73,12 +82,34 @@ def fingerprint(files: dict[str, tuple[int, float]]) -> str:
     return digest.hexdigest()
 
 
+def run_in_progress(context: dg.SensorEvaluationContext, settings) -> str | None:
+    """Which run is writing the warehouse, or is queued to: the holder of the run lock, else an
+    active run of this Dagster instance; None when there is none."""
+    holder = run_lock.holder(settings)
+    if holder is not None:
+        return holder.describe()
+    try:
+        instance = context.instance
+    except dg.DagsterInvariantViolationError:
+        return None  # a context built without an instance (tests): the lock alone decides
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=ACTIVE_STATUSES), limit=1)
+    if not records:
+        return None
+    run = records[0].dagster_run
+    return f"Dagster run {run.run_id[:8]} of {run.job_name} ({run.status.value.lower()})"
+
+
 @dg.sensor(name=LANDING_SENSOR, job=daily_job, minimum_interval_seconds=60,
            default_status=dg.DefaultSensorStatus.STOPPED,
            description="Starts cdp_daily when export files are added, replaced or removed in "
                        "the landing zone (CDP_LANDING_DIR).")
 def landing_zone_sensor(context: dg.SensorEvaluationContext, settings: SettingsResource):
-    landing = settings.get().landing_dir
+    config = settings.get()
+    landing = config.landing_dir
+    busy = run_in_progress(context, config)
+    if busy:
+        return dg.SkipReason(f"a run is in progress: {busy}; new files wait for the first tick "
+                             "after it")
     files = landing_files(landing)
     if not files:
         return dg.SkipReason(f"no export files in the landing zone {landing}")

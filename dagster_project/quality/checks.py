@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from dagster_project.engines.resource import EngineResource
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.quality.suites import SuiteFile, load_suites
 from dagster_project.settings_resource import SettingsResource
 
@@ -61,7 +62,7 @@ def build_gx_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=_asset_key(suite), name=suite.check_name, blocking=True,
                     description=_description(suite))
     def gx_check(context: dg.AssetCheckExecutionContext, engine: EngineResource,
-                 settings: SettingsResource) -> dg.AssetCheckResult:
+                 settings: SettingsResource, run_lock: RunLockResource) -> dg.AssetCheckResult:
         return next(iter(list(_results(context, engine, settings, [suite]))))
 
     return gx_check
@@ -75,7 +76,8 @@ def build_gx_group(layer: str, suites: list[SuiteFile]) -> dg.AssetChecksDefinit
     @dg.multi_asset_check(specs=specs, name=f"{layer}_gx_suites", can_subset=True,
                           description=f"The Great Expectations suites of the {layer} models.")
     def gx_group(context: dg.AssetCheckExecutionContext, engine: EngineResource,
-                 settings: SettingsResource) -> Iterator[dg.AssetCheckResult]:
+                 settings: SettingsResource,
+                 run_lock: RunLockResource) -> Iterator[dg.AssetCheckResult]:
         selected = context.selected_asset_check_keys
         yield from _results(context, engine, settings, [
             s for s in suites

@@ -17,6 +17,7 @@ from dagster_dbt import (
 from dagster_project.compat import CdpDbtCliResource
 from dagster_project.engines.resource import EngineResource
 from dagster_project.memory import dbt_memory_limit, release_memory
+from dagster_project.orchestration.run_lock_resource import RunLockResource
 from dagster_project.settings import Settings
 from dagster_project.settings_resource import SettingsResource
 from dagster_project.transform.build_state import inputs_fingerprint, last_build, record_build
@@ -93,7 +94,7 @@ def build_dbt_assets(settings: Settings) -> dg.AssetsDefinition:
                 dagster_dbt_translator=translator)
     def cdp_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                        config: DbtBuildConfig, engine: EngineResource,
-                       settings: SettingsResource):
+                       settings: SettingsResource, run_lock: RunLockResource):
         """`dbt build`: models, then their tests, which show as checks on each model. A full
         build is skipped when nothing it reads changed since the last one (see build_state).
 
@@ -108,13 +109,7 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
                engine: EngineResource, settings: Settings):
     chosen = engine.get(settings)
     whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
-    # DuckDB: waits (retries) while another process locks the warehouse.
-    con = chosen.state(settings, context)
-    try:
-        fingerprint = inputs_fingerprint(con, settings) if whole_project else None
-        previous = last_build(con)
-    finally:
-        con.close()
+    fingerprint, previous = _inputs_and_last_build(context, chosen, settings, whole_project)
     if fingerprint and not config.full_refresh and previous and previous[0] == fingerprint:
         context.log.info(f"  dbt build skipped: no new data and no change to the dbt project or "
                          f"settings since the build of {previous[1]:%Y-%m-%d %H:%M} UTC")
@@ -144,6 +139,19 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: D
     if fingerprint:
         with chosen.state(settings) as con:  # no retry: the models are built already
             record_build(con, fingerprint, config.full_refresh)
+
+
+def _inputs_and_last_build(context: dg.AssetExecutionContext, chosen, settings: Settings,
+                           whole_project: bool) -> tuple[str | None, tuple | None]:
+    """The fingerprint of what a full build reads (None for a partial one) and the last build.
+
+    Its own function so that the connection lives in a frame that has ended before dbt runs: a
+    failed build's traceback keeps the frames of `_dbt_build` alive until the interpreter exits,
+    and a DuckDB object alive then makes DuckDB's bindings print `nanobind: leaked ...` lines."""
+    # DuckDB: waits (retries) while another process locks the warehouse.
+    with chosen.state(settings, context) as con:
+        fingerprint = inputs_fingerprint(con, settings) if whole_project else None
+        return fingerprint, last_build(con)
 
 
 def _require_every_result(context: dg.AssetExecutionContext, built: set) -> None:

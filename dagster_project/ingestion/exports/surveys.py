@@ -3,8 +3,9 @@ survey_responses; docs/exports.md, "Survey exports").
 
 A survey export names its questions by their text or the tool's own tags, never as "the NPS
 question": only the team knows which question is the NPS, the CSAT or the comment one. So a
-survey export is read only with a cdp_format.yml naming at least one score question
-(`columns: {nps_score: ..., csat_score: ...}`; `score_question_problem`): without one, the file
+survey export is read only with a cdp_format.yml naming at least one answer column
+(`columns: {nps_score: ..., csat_score: ..., comment: ...}`; `score_question_problem`): a
+survey of comments alone is a survey; without any, the file
 is rejected whole, as one rejected row, with a reason saying what to map. Loading its rows
 without scores would count responses that carry none in the marts' response figures, and the
 file would have to be loaded again anyway once the yml names them (an edited yml does that).
@@ -98,12 +99,12 @@ def submitted_at_reason_sql(f: Fields, own: str, layouts: tuple[str, ...],
 
 def score_question_problem(format_name: str, rel: str, fmt, fields: Fields,
                            metadata: tuple[str, ...] = (), found: bool = False) -> str | None:
-    """Why a survey export is rejected whole: its cdp_format.yml names no score question
-    (`nps_score` / `csat_score` in `columns:` or `constants:`) and the format found none
+    """Why a survey export is rejected whole: its cdp_format.yml names no answer column
+    (`nps_score`, `csat_score` or `comment` in `columns:` or `constants:`) and the format found none
     itself (`found`: Qualtrics' NPS question). The reason lists the file's columns other than
     the tool's `metadata` ones: the questions to choose from."""
     named = set(fmt.columns) | set(fmt.constants)
-    if named & set(SCORE_COLUMNS) or found:
+    if named & {*SCORE_COLUMNS, "comment"} or found:
         return None
     where = fmt.yml or "a cdp_format.yml in its folder"
     known = {m.lower() for m in metadata}
