@@ -203,6 +203,7 @@ st.caption(
     f"times in {ZONE} (marts.detractor_followups, customer_360).")
 
 # Charts below: plotly is imported here, once the headline and the call list are on screen.
+import plotly.express as px  # noqa: E402  (the comments section's charts)
 import plotly.graph_objects as go  # noqa: E402
 
 # --- 3. NPS trend --------------------------------------------------------------------------------
@@ -402,6 +403,78 @@ with right:
                "to the first answer, per month and channel, on a log scale so that a channel "
                "answering in minutes stays readable beside one answering in days "
                "(marts.support_performance).")
+
+# --- 6b. what customers say ----------------------------------------------------------------------
+def what_customers_say() -> None:
+    """Survey comments by topic and sentiment (marts.comment_insights, issue 18), filtered by
+    touchpoint and language; example comments are the redacted text, newest first."""
+    st.header("What customers say")
+    options = q(p.comment_filters())
+    if options.empty:
+        st.info("No survey comment yet.")
+        return
+    labels = p.topic_labels()
+    left, right = st.columns(2)
+    touchpoints = left.multiselect(
+        "Touchpoint", options[options.kind == "touchpoint"].value.tolist(), key="voc_touchpoints",
+        placeholder="All touchpoints")
+    languages = right.multiselect(
+        "Comment language", options[options.kind == "language"].value.tolist(),
+        key="voc_languages", placeholder="All languages")
+    found = q(p.comment_topics(touchpoints, languages))
+    if found.empty:
+        st.info("No comment mentions a topic for this choice.")
+        return
+    found["label"] = found.topic.map(lambda t: labels.get(t, t))
+    left, right = st.columns(2)
+    with left:
+        fig = px.bar(found, x="comments", y="label", orientation="h",
+                     labels={"comments": "Comments mentioning the topic", "label": ""})
+        fig.update_yaxes(categoryorder="total ascending")
+        chart(fig)
+    with right:
+        by_gap = found.dropna(subset=["nps_gap"]).sort_values("nps_gap")
+        fig = px.bar(by_gap, x="nps_gap", y="label", orientation="h",
+                     labels={"nps_gap": "NPS gap (points): mentioning − not mentioning",
+                             "label": ""})
+        fig.update_yaxes(categoryorder="array", categoryarray=by_gap.label.tolist()[::-1])
+        chart(fig)
+    st.dataframe(pd.DataFrame({
+        "Topic": found.label, "Comments": found.comments.map(p.fmt_int),
+        "Share of comments": found.share_of_comments.map(p.fmt_pct),
+        "Mean sentiment (−1 to 1)": found.mean_sentiment.map(lambda v: f"{v:+.2f}"),
+        "NPS mentioning": found.nps_mentioning.map(p.fmt_nps),
+        "NPS not mentioning": found.nps_not_mentioning.map(p.fmt_nps),
+        "NPS gap": found.nps_gap.map(lambda v: "n/a" if p._missing(v) else f"{v:+.1f}"),
+    }), hide_index=True, width="stretch")
+    months = q(p.comment_sentiment_months(touchpoints, languages))
+    fig = px.bar(months, x="month", y="share", color="sentiment",
+                 color_discrete_map={"positive": "#2ca02c", "neutral": "#aaaaaa",
+                                     "negative": "#d62728"},
+                 category_orders={"sentiment": ["negative", "neutral", "positive"]},
+                 labels={"month": "Month submitted", "share": "Share of the month's comments",
+                         "sentiment": "Sentiment"})
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    fig.update_yaxes(tickformat=".0%")
+    chart(fig)
+    examples = q(p.comment_examples(touchpoints, languages))
+    topic = st.selectbox("Example comments about", found.topic.tolist(), key="voc_topic",
+                         format_func=lambda t: labels.get(t, t))
+    shown = examples[examples.topic == topic]
+    st.dataframe(pd.DataFrame({
+        "Submitted": shown.submitted_date.dt.strftime("%Y-%m-%d"),
+        "Comment": shown.comment_redacted, "Sentiment": shown.sentiment,
+        "NPS score": shown.nps_score, "Language": shown.language, "Touchpoint": shown.touchpoint,
+    }), hide_index=True, width="stretch")
+    st.caption("Survey comments scored for language, sentiment (positive / neutral / negative) "
+               "and topics (the taxonomy in dbt/seeds/voc_topics.csv), Vietnamese and English. "
+               "NPS gap: NPS of the respondents whose comment mentions the topic minus that of "
+               "the other commenting respondents, in the chosen touchpoints and languages. "
+               "Emails and phone numbers in comments are always redacted "
+               "(marts.comment_insights; docs/voice_of_customer.md).")
+
+
+what_customers_say()
 
 # --- 8. customer lookup --------------------------------------------------------------------------
 st.header("Customer lookup")

@@ -11,6 +11,9 @@ Steps, in one work folder (default /tmp/cdp-bench):
 2. (a) floor: DuckDB reads every landing file once (bench/landing.py, own process).
    (b) full: `cdp run` into an empty warehouse. (c) no_new_data: `cdp run` again.
    (d) one_more_day: new_day/ copied into landing/, `cdp run`.
+   (e) ga4: the first `--ga4-events` web events of landing/ loaded from the contract's JSON
+   lines and from the same events in GA4's BigQuery export layout (bench/ga4_case.py, own
+   process): GA4's load time against the contract's (issue 17's goal: within 1.5x).
    Each is a subprocess; wall time and peak RSS of its whole process tree are measured
    (bench/proctree.py). Runs use CDP_DUCKDB_MEMORY_LIMIT (default 4GB); DuckDB spills to
    <warehouse>.tmp (its default temp_directory).
@@ -49,7 +52,8 @@ START = date(2025, 1, 1)
 RUNS = ("full", "no_new_data", "one_more_day")
 # Issue 8's goals: the ratio each figure must stay under.
 GOALS = {"full_vs_floor": 5.0, "no_new_data_vs_full": 0.1, "one_more_day_vs_full": 0.25,
-         "peak_rss_gb": 4.0}
+         "peak_rss_gb": 4.0, "ga4_vs_contract": 1.5}
+GA4_EVENTS = 1_000_000
 STEP_DONE = re.compile(r"^- (\S+) done in ([0-9.]+) s")
 TOP_MODELS = 10
 IDENTITY_MODELS = ("model.cdp.int_identity", "model.cdp.int_identifiers")
@@ -124,6 +128,16 @@ def floor(args, work: Path) -> dict:
             "peak_rss_bytes": measured.peak_rss_bytes, "rows": scan["rows"],
             "bytes": scan["bytes"], "sources": scan["sources"],
             "rows_per_second": round(scan["rows"] / scan["seconds"]) if scan["seconds"] else None}
+
+
+def ga4_case(args, work: Path) -> dict:
+    """(e): the same web events loaded from the contract and from GA4's layout."""
+    measured = run_measured([sys.executable, str(HERE / "ga4_case.py"), str(work / "landing"),
+                             "--events", str(args.ga4_events), "--workdir", str(work / "ga4")],
+                            base_env(args), log=work / "logs" / "ga4.log")
+    if measured.returncode:
+        raise SystemExit(f"GA4 case failed:\n{measured.output[-3000:]}")
+    return json.loads(measured.output.strip().splitlines()[-1])
 
 
 def cdp_run(args, work: Path, name: str) -> dict:
@@ -253,6 +267,8 @@ def goals(result: dict) -> dict:
     peak = max(run["peak_rss_bytes"] for run in result["runs"].values()) / 1e9
     figures = {"full_vs_floor": r["full_vs_floor"], "no_new_data_vs_full": r["no_new_data_vs_full"],
                "one_more_day_vs_full": r["one_more_day_vs_full"], "peak_rss_gb": round(peak, 2)}
+    if "ga4" in result:
+        figures["ga4_vs_contract"] = result["ga4"]["ga4_vs_contract"]
     return {k: {"value": v, "goal": GOALS[k], "met": v is not None and v <= GOALS[k]}
             for k, v in figures.items()}
 
@@ -272,6 +288,14 @@ def table(result: dict) -> str:
     lines.append("goals: " + ", ".join(f"{k} {v['value']} (<= {v['goal']}: "
                                        f"{'met' if v['met'] else 'NOT met'})"
                                        for k, v in result["goals"].items()))
+    if "ga4" in result:
+        g = result["ga4"]
+        contract, ga4 = g["contract"], g["ga4"]
+        lines.append(f"ga4 case: {contract['rows']:,} events; contract {contract['seconds']:.1f} s "
+                     f"({contract['cpu_seconds']:.1f} s CPU), GA4 JSON {ga4['seconds']:.1f} s "
+                     f"({ga4['cpu_seconds']:.1f} s CPU): {g['ga4_vs_contract']}x "
+                     f"({g['ga4_vs_contract_cpu']}x CPU); GA4 Parquet "
+                     f"{g['ga4_parquet_vs_contract']}x ({g['ga4_parquet_vs_contract_cpu']}x CPU)")
     ident = result["runs"]["full"].get("identity", {})
     if "rounds" in ident:
         lines.append(f"identity graph: {ident['identifiers']:,} identifiers -> "
@@ -313,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the landing zones and warehouse (generated/ is always kept)")
     parser.add_argument("--memory-limit", default="4GB", help="CDP_DUCKDB_MEMORY_LIMIT")
     parser.add_argument("--threads", type=int, help="CDP_DUCKDB_THREADS (default: DuckDB's)")
+    parser.add_argument("--ga4-events", type=int, default=GA4_EVENTS,
+                        help="web events of the GA4 case (0: no GA4 case)")
     parser.add_argument("--results-dir", type=Path, default=HERE / "results")
     parser.add_argument("--note", help="stored in the results, e.g. what code was measured")
     args = parser.parse_args(argv)
@@ -342,7 +368,12 @@ def main(argv: list[str] | None = None) -> int:
         if name == "one_more_day":
             add_files(work / "new_day", work / "landing")
         result["runs"][name] = cdp_run(args, work, name)
+    if args.ga4_events:
+        log(f"(e) GA4 case, {args.ga4_events:,} events ...")
+        result["ga4"] = ga4_case(args, work)
     result["ratios"] = ratios(result)
+    if "ga4" in result:
+        result["ratios"]["ga4_vs_contract"] = result["ga4"]["ga4_vs_contract"]
     result["goals"] = goals(result)
     result["machine"]["load_average_end"] = os.getloadavg()
     result["bench_seconds"] = round(time.perf_counter() - started, 1)
@@ -352,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result))
     print(f"results: {out}")
     if not args.keep:
-        for folder in ("landing", "new_day", "warehouse", "dbt-target"):
+        for folder in ("landing", "new_day", "warehouse", "dbt-target", "ga4"):
             shutil.rmtree(work / folder, ignore_errors=True)
     return 0
 

@@ -20,6 +20,7 @@ from dagster_project.quality.checks import gx_checks
 from dagster_project.settings import Settings
 from dagster_project.settings_resource import SettingsResource
 from dagster_project.transform.assets import build_dbt_assets, build_dbt_resource
+from dagster_project.voc.assets import comment_scores
 
 
 def build_definitions(settings: SettingsResource | None = None) -> dg.Definitions:
@@ -30,7 +31,7 @@ def build_definitions(settings: SettingsResource | None = None) -> dg.Definition
     settings = settings or SettingsResource.from_environment()
     dbt_models = build_dbt_assets(built_with)
     return dg.Definitions(
-        assets=[*raw_assets, dbt_models, build_marts_snapshot(dbt_models)],
+        assets=[*raw_assets, comment_scores, dbt_models, build_marts_snapshot(dbt_models)],
         asset_checks=gx_checks(),
         jobs=[daily_job, *reload_jobs],
         schedules=[build_daily_schedule(built_with)],

@@ -275,6 +275,93 @@ def timeline(customer_key: str) -> tuple[str, tuple]:
 
 # --- personal data ------------------------------------------------------------------------------
 
+# --- what customers say (marts.comment_insights, issue 18) ----------------------------------------
+# Every query takes the touchpoints and languages picked on the page (empty: all of them).
+
+_COMMENTS = """
+    commented as (
+        select * from marts.comment_insights
+        where (len(?::varchar[]) = 0 or list_contains(?::varchar[], coalesce(touchpoint, '')))
+          and (len(?::varchar[]) = 0 or list_contains(?::varchar[], language))),
+    mentions as (
+        select response_id, unnest(string_split(topics, ', ')) as topic
+        from commented where topics <> '')"""
+
+
+def _picked(touchpoints: list[str], languages: list[str]) -> tuple:
+    return (list(touchpoints), list(touchpoints), list(languages), list(languages))
+
+
+def comment_filters() -> tuple[str, tuple]:
+    """The touchpoints and languages of the comments ('' for a response with no touchpoint)."""
+    return ("select 'touchpoint' as kind, coalesce(touchpoint, '') as value, count(*) as comments "
+            "from marts.comment_insights group by all union all select 'language', language, "
+            "count(*) from marts.comment_insights group by all order by kind, comments desc, "
+            "value", ())
+
+
+def comment_topics(touchpoints: list[str], languages: list[str]) -> tuple[str, tuple]:
+    """Per topic: comments mentioning it, their share of the comments, mean sentiment, and the
+    NPS of the respondents mentioning it against the other commenting respondents (the gap)."""
+    return (f"""
+        with {_COMMENTS},
+        totals as (
+            select count(*) as comments, count(nps_category) as scored,
+                   count(*) filter (where nps_category = 'promoter') as promoters,
+                   count(*) filter (where nps_category = 'detractor') as detractors
+            from commented),
+        per_topic as (
+            select m.topic, count(*) as comments, avg(c.sentiment_score) as mean_sentiment,
+                   count(c.nps_category) as scored,
+                   count(*) filter (where c.nps_category = 'promoter') as promoters,
+                   count(*) filter (where c.nps_category = 'detractor') as detractors
+            from mentions m join commented c using (response_id) group by m.topic)
+        select p.topic, p.comments, p.comments / t.comments as share_of_comments,
+               p.mean_sentiment,
+               100.0 * (p.promoters - p.detractors) / nullif(p.scored, 0) as nps_mentioning,
+               100.0 * ((t.promoters - p.promoters) - (t.detractors - p.detractors))
+                   / nullif(t.scored - p.scored, 0) as nps_not_mentioning,
+               nps_mentioning - nps_not_mentioning as nps_gap
+        from per_topic p cross join totals t
+        order by p.comments desc, p.topic""", _picked(touchpoints, languages))
+
+
+def comment_sentiment_months(touchpoints: list[str], languages: list[str]) -> tuple[str, tuple]:
+    """Comments per month of submitted_date and sentiment, with their share of the month."""
+    return (f"""
+        with {_COMMENTS}
+        , counted as (
+            select date_trunc('month', submitted_date)::date as month, sentiment,
+                   count(*) as comments
+            from commented group by 1, 2)
+        select month, sentiment, comments,
+               comments / sum(comments) over (partition by month) as share
+        from counted order by month, sentiment""",
+            _picked(touchpoints, languages))
+
+
+def comment_examples(touchpoints: list[str], languages: list[str],
+                     per_topic: int = 3) -> tuple[str, tuple]:
+    """The newest `per_topic` comments of each topic (redacted text), newest first."""
+    return (f"""
+        with {_COMMENTS},
+        ranked as (
+            select m.topic, c.submitted_date, c.touchpoint, c.language, c.sentiment,
+                   c.nps_score, c.comment_redacted,
+                   row_number() over (partition by m.topic
+                                      order by c.submitted_date desc, c.response_id desc) as n
+            from mentions m join commented c using (response_id))
+        select * exclude (n) from ranked where n <= ?
+        order by topic, submitted_date desc, n""", (*_picked(touchpoints, languages), per_topic))
+
+
+def topic_labels() -> dict[str, str]:
+    """Topic id -> its name on the page, from the taxonomy (dbt/seeds/voc_topics.csv)."""
+    from dagster_project.voc.topics import taxonomy
+
+    return dict(taxonomy().labels)
+
+
 def mask_email(email: str | None) -> str | None:
     """j***@example.com: the first character and the domain stay."""
     if not email or not isinstance(email, str):

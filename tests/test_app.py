@@ -231,6 +231,43 @@ def test_touchpoints_and_support(snapshot):
         c: f"{v * 100:.1f} %" for c, v in fcr.items()}
 
 
+def test_what_customers_say_topics_filters_and_examples(snapshot):
+    """Topic volumes and NPS gaps as plain SQL on marts.comment_insights computes them, for all
+    comments and for English ones only; the examples of the biggest topic are redacted comments
+    mentioning it, newest first."""
+    def expected(language: str | None) -> dict:
+        rows = sql(snapshot, """
+            with c as (select * from marts.comment_insights where ? is null or language = ?),
+            m as (select response_id, unnest(string_split(topics, ', ')) as topic from c
+                  where topics <> '')
+            select topic, count(*) from m group by topic""", [language, language])
+        return dict(rows)
+
+    app = run_page()
+    table = frame_after(app, "What customers say")
+    labels = page.topic_labels()
+    everything = expected(None)
+    assert {labels[t]: f"{n:,}" for t, n in everything.items()} == dict(
+        zip(table["Topic"], table["Comments"], strict=True))
+    assert list(table["Comments"].map(lambda v: int(v.replace(",", "")))) == sorted(
+        everything.values(), reverse=True)
+    assert all(v == "n/a" or v[0] in "+-" for v in table["NPS gap"])
+    examples = tables(app, "Comment")[0]
+    biggest = max(everything, key=lambda t: (everything[t], [-ord(c) for c in t]))
+    newest = sql(snapshot, "select comment_redacted from marts.comment_insights "
+                           "where list_contains(string_split(topics, ', '), ?) "
+                           "order by submitted_date desc, response_id desc limit 3", [biggest])
+    assert list(examples["Comment"]) == [r[0] for r in newest]
+    assert not examples["Comment"].str.contains(r"@|\d{3} \d{3} \d{3}").any()
+
+    app.multiselect(key="voc_languages").set_value(["en"]).run(timeout=60)
+    assert not app.exception, app.exception
+    english = frame_after(app, "What customers say")
+    assert {labels[t]: f"{n:,}" for t, n in expected("en").items()} == dict(
+        zip(english["Topic"], english["Comments"], strict=True))
+    assert len(english) and english["Comments"].tolist() != table["Comments"].tolist()
+
+
 def test_close_the_loop_is_a_call_list_of_recent_detractors_first(snapshot):
     app = run_page()
     window = page.CALL_WINDOW_DAYS
@@ -389,7 +426,7 @@ def test_snapshot_copies_every_mart_and_swaps_atomically(page_warehouse, tmp_pat
     marts = sql(local, "select table_name, estimated_size from duckdb_tables() "
                        "where schema_name = 'marts' order by 1")
     counts = {t: sql(local, f"select count(*) from marts.{t}")[0][0] for t, _ in marts}
-    assert len(counts) == 13
+    assert len(counts) == 15  # 11 of marts.md, 2 monthly, 2 of issue 18
     assert dict(sql(first, "select * from meta.snapshot_tables")) == counts
     # the as-of date is dbt's: detractor_followups' submitted date + days since submitted
     dbt_as_of = sql(local, "select max(cast(submitted_at as date) + days_since_submitted::int) "
@@ -421,7 +458,7 @@ def test_the_snapshot_is_published_after_every_mart():
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published", "marts_snapshot"]))
     marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
-    assert len(marts) == 13 and published.parent_keys == marts
+    assert len(marts) == 15 and published.parent_keys == marts  # 11, 2 monthly, 2 of issue 18
     assert published.group_name == "published"
     job = defs.resolve_job_def("cdp_daily")
     assert dg.AssetKey(["published", "marts_snapshot"]) in job.asset_layer.selected_asset_keys

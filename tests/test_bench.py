@@ -53,7 +53,7 @@ def test_every_figure_is_there(bench):
     assert ident["rounds"] >= 1 and ident["identifiers"] > ident["customers"] > 0
     assert "int_identity__components" in ident["models"]
     assert set(result["goals"]) == {"full_vs_floor", "no_new_data_vs_full",
-                                    "one_more_day_vs_full", "peak_rss_gb"}
+                                    "one_more_day_vs_full", "peak_rss_gb", "ga4_vs_contract"}
     for name in ("floor", *RUNS):
         assert name in bench["stdout"]
 
@@ -92,6 +92,23 @@ def test_one_more_day_loads_only_the_new_files(bench):
         # Both runs together read exactly the rows the generator wrote.
         assert full["loads"][source]["rows_read"] + load["rows_read"] == written, source
     assert 0 < run["rows_read"] < 0.1 * full["rows_read"]
+
+
+@pytest.mark.slow
+def test_the_ga4_case_loads_the_same_events_in_both_layouts(bench):
+    """(e): every web event of the smoke zone (fewer than the case's 1M) in both layouts; GA4's
+    files are larger (its rows carry device, geo, params...) and its ratio is reported."""
+    result = bench["result"]
+    ga4 = result["ga4"]
+    web = result["runs"]["full"]["loads"]["web_events"]["rows_read"]
+    assert ga4["contract"]["rows"] == ga4["ga4"]["rows"] == ga4["ga4_parquet"]["rows"] >= web
+    assert ga4["ga4"]["bytes"] > 2 * ga4["contract"]["bytes"]
+    for name in ("ga4", "ga4_parquet"):
+        assert ga4[name]["rows"] == ga4[name]["accepted"] + ga4[name]["rejected"]
+        assert ga4[f"{name}_vs_contract"] == round(
+            ga4[name]["seconds"] / ga4["contract"]["seconds"], 2)
+    assert result["goals"]["ga4_vs_contract"]["value"] == ga4["ga4_vs_contract"]
+    assert "ga4 case:" in bench["stdout"]
 
 
 def test_peak_rss_counts_the_whole_process_tree(tmp_path):

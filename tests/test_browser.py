@@ -228,6 +228,7 @@ def test_page_renders_the_headline_nps_of_the_marts(page_copy):
         assert tab.evaluate("""() => [...document.querySelectorAll(
             '[data-testid="stMetricValue"] div')].filter(v => v.scrollWidth > v.clientWidth + 1)
             .map(v => v.innerText)""") == []  # no headline figure cut short ("44,99...")
+        assert tab.get_by_text("What customers say", exact=True).is_visible()  # issue 18
         with duckdb.connect(str(warehouse), read_only=True) as con:
             contact = con.execute("select min(primary_contact_id) from marts.customer_360 "
                                   "where web_sessions > 0 and orders > 0").fetchone()[0]

@@ -13,6 +13,7 @@ from dagster_project.engines.duckdb import connect
 from dagster_project.ingestion import SOURCES
 from dagster_project.settings import BUNDLED_DBT_PROJECT_DIR as DBT_PROJECT_DIR
 from dagster_project.settings import Settings
+from dagster_project.voc import cache as voc_cache
 
 pytestmark = pytest.mark.slow  # dbt builds every model, then runs the unit tests
 
@@ -30,6 +31,8 @@ def test_every_dbt_unit_test_passes(tmp_path):
     with connect(settings) as con:  # the raw tables the loaders make, empty
         for source in SOURCES.values():
             con.execute(source.ddl())
+        for statement in voc_cache.DDL:  # and the comment scores' cache (voc/cache.py)
+            con.execute(statement)
     empty = dbt("build", "--empty", "--exclude-resource-type", "unit_test",
                 "--exclude-resource-type", "test", settings=settings, work=tmp_path)
     assert empty.returncode == 0, empty.stdout[-3000:]

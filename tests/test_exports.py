@@ -63,7 +63,9 @@ def test_a_file_of_no_known_format_is_rejected_whole_naming_the_formats_it_could
     assert reasons["crm/contacts/export.csv"] == (
         "crm/contacts/export.csv matches no format that crm/contacts knows (its header holds "
         "none of their signatures): contract (a header with contact_id); hubspot (Record ID, "
-        "Create Date | hs_object_id, createdate). Name the format with `format:` in a "
+        "Create Date | hs_object_id, createdate); salesforce (Id, LastName, CreatedDate); "
+        "salesforce_report (Contact ID, Last Name); shopify (Email, Total Spent, Total Orders). "
+        "Name the format with `format:` in a "
         "cdp_format.yml, or map its columns with `columns:` (docs/exports.md)")
     assert reasons["crm/contacts/contacts.json"].startswith(
         "crm/contacts/contacts.json matches no format that crm/contacts knows (its first "
@@ -232,3 +234,15 @@ def test_the_top_reasons_of_a_file_name_each_unknown_value_with_its_count(settin
         (1, "amount 'x' is not a number", [6]),
         (1, "status 'pending' is not one of completed, refunded, cancelled", [3])]}
     assert report.files_all_rejected == ["crm/orders/o.csv"]
+
+
+def test_every_format_is_in_the_readme_table_and_in_the_docs():
+    from dagster_project.ingestion.exports import FORMATS
+    from dagster_project.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    table = readme[readme.index("### Bring your own exports"):]
+    docs = (PROJECT_ROOT / "docs" / "exports.md").read_text()
+    for f in FORMATS:
+        assert f"`{f.name}`" in table, f.name
+        assert f"`{f.name}`" in docs, f.name

@@ -228,7 +228,8 @@ def test_layout_matches_sources_md(zone, files):
             assert p.read_bytes()[4:8] == b"\0\0\0\0"  # gzip mtime 0: reproducible
     written = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
     listed = {p for s in manifest["sources"].values() for p in s["paths"]}
-    assert written - listed == {"_ground_truth/identities.csv", "_ground_truth/manifest.json"}
+    assert written - listed == {"_ground_truth/identities.csv", "_ground_truth/manifest.json",
+                                "_ground_truth/comments.csv"}
     assert manifest["sources"]["web_events"]["files"] == len(events)
 
 

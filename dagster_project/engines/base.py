@@ -56,6 +56,12 @@ class Engine(Protocol):
         that also sees `ingest.loaded_files`; in a step, retried while the file is locked."""
         ...
 
+    def share_with_dbt(self, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
+                       settings: Settings) -> None:
+        """Make `tables`, written by a pipeline step through `con` (a `state` connection),
+        readable by this engine's dbt as the sources of the same names."""
+        ...
+
     def dbt_args(self) -> list[str]:
         """Arguments that point the dbt CLI at this engine's target."""
         ...

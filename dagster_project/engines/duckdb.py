@@ -99,6 +99,10 @@ class DuckDBEngine:
         """The warehouse itself, for writing; in a step, retried while another process locks it."""
         return open_warehouse(context, settings) if context else connect(settings)
 
+    def share_with_dbt(self, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
+                       settings: Settings) -> None:
+        """Nothing to do: `state` is the warehouse dbt builds in."""
+
     def dbt_args(self) -> list[str]:
         return []  # the default target of dbt/profiles.yml
 

@@ -8,6 +8,7 @@ tables' Parquet files, through which every reader keeps its DuckDB SQL).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,24 @@ class SparkEngine:
         con.execute("set TimeZone = 'UTC'")
         create_views(con, self.warehouse_dir(settings), schemas=("ingest",))
         return con
+
+    def share_with_dbt(self, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...],
+                       settings: Settings) -> None:
+        """Each table as one Parquet file in `<CDP_SPARK_DIR>/shared/<schema>.<table>/`, which
+        dbt's on-run-start hook (macro register_shared_tables) declares as an external Spark
+        table. Written beside the file and renamed over it: a reader never sees half a file
+        (Spark skips names starting with a dot)."""
+        for table in tables:
+            folder = self.shared_dir(settings) / table
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / ".part-0.parquet.tmp"
+            con.execute(f"copy (select * from {table}) to '{partial.as_posix()}' "
+                        "(format parquet)")
+            os.replace(partial, folder / "part-0.parquet")
+
+    @staticmethod
+    def shared_dir(settings: Settings) -> Path:
+        return Path(settings.spark_dir) / "shared"
 
     def dbt_args(self) -> list[str]:
         return ["--target", self.dbt_target]

@@ -4,7 +4,9 @@ New JSON-lines (and Parquet) files of a source are read in one DuckDB scan (`bat
 `read_files`), each row carrying its file's index; a CSV file, or a JSON document spread over
 many lines, is read alone. A vendor export (ingestion/exports/) is read by the same readers:
 its format gives the SQL of each contract column over its own fields, the rows it holds in a
-list (`records`), the header rows before its data, or a query that groups its rows. The typed and
+list (`records`), the header rows before its data, a query that groups its rows, reasons of its
+own (`row_reasons`), rows that are no rows of their own (`skip_rows`: a Shopify order's further
+line items) and a footer that is no data (`footer`: a Salesforce report's). The typed and
 checked rows are materialized once, in file order (temp table `_checked`); the view `_rows`
 adds each row's number within its file and the rows the reader itself rejected.
 
@@ -311,19 +313,24 @@ def _check(con, source: Source, texts: dict[str, str], from_sql: str, extra_reas
            raw_sql: str, skip_sql: str, rules: _Rules, labels: dict[str, str]) -> None:
     """Temp table `_checked` (_f, contract columns, _reason, _raw, _skip) from `from_sql`,
     whose rows carry `__cdp_f` (the file index) and the texts `texts` refer to; `labels`: each
-    column's name in reasons."""
-    values = ", ".join(f"{c.value_sql(texts[c.name], rules.source_timezone)} as __cdp_v{i}"
+    column's name in reasons.
+
+    Each text is computed once, as column `__cdp_t<i>`, which the typed value and the rules
+    then read: a rule repeats its text many times, and a format's text can be long (Zendesk's
+    first response is a time computed from two fields), so inlining it would multiply it."""
+    computed = ", ".join(f"{texts[c.name]} as __cdp_t{i}" for i, c in enumerate(source.columns))
+    values = ", ".join(f"{c.value_sql(f'__cdp_t{i}', rules.source_timezone)} as __cdp_v{i}"
                        for i, c in enumerate(source.columns))
-    reasons = extra_reasons + [c.reason_sql(texts[c.name], rules.source_timezone, rules.latest,
+    reasons = extra_reasons + [c.reason_sql(f"__cdp_t{i}", rules.source_timezone, rules.latest,
                                             label=labels[c.name])
-                               for c in source.columns]
+                               for i, c in enumerate(source.columns)]
     renamed = ", ".join(f"__cdp_v{i} as {c.name}" for i, c in enumerate(source.columns))
     con.execute(f"""
         create or replace temp table _checked as
         select __cdp_f as _f, {renamed}, __cdp_reason as _reason,
                case when __cdp_reason is not null then {raw_sql} end as _raw, {skip_sql} as _skip
         from (select *, {values}, {first_reason_sql(reasons)} as __cdp_reason
-              from ({from_sql}))""")
+              from (select *, {computed} from ({from_sql})))""")
 
 
 def _modified_at_sql(paths: list[Path]) -> str:
@@ -361,17 +368,24 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     format_reasons: list[str] = []
     if export is not None:
         first_rows = csv_first_rows(paths[0], 4, delimiter=rules.delimiter)
-        fields = export.csv_fields(header, first_rows, rules.columns)
-        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
-                                             rules.constants)
-        extra_header_rows = export.extra_header_rows(first_rows)
         zone = export.file_timezone(first_rows) if export.file_timezone else None
         if zone:
             rules = rules._replace(source_timezone=zone)
+        fields = export.csv_fields(header, first_rows, rules.columns, rules.source_timezone)
+        texts, labels, absent = export.texts(source.columns, fields, rules.columns,
+                                             rules.constants)
+        extra_header_rows = export.extra_header_rows(first_rows)
         if export.row_reasons is not None:
             format_reasons = export.row_reasons(fields)
     # A file without a required column is rejected whole: each of its rows, with this reason.
-    missing = ([sql_string(absent)] if absent else []) + format_reasons
+    reasons = ([sql_string(absent)] if absent else []) + format_reasons
+    skip_sql = "false"
+    if export is not None:  # rows that are no rows of their own
+        if export.skip_rows is not None:
+            skip_sql = f"coalesce({export.skip_rows(fields)}, false)"
+        if export.footer is not None:  # a totals line with values in its columns
+            starts = sql_string('^\\s*(' + export.footer + ')')
+            skip_sql += f" or regexp_matches(coalesce({quote_ident(header[0])}, ''), {starts})"
     raw_sql = csv_row_sql([quote_ident(h) for h in header], delimiter=rules.delimiter)
     _start_read(con)
     read = f"""
@@ -383,10 +397,24 @@ def _read_csv(con, source: Source, paths: list[Path], rules: _Rules) -> None:
             {_REJECTS})"""
     if export is not None and export.rows_sql is not None:
         read = export.rows_sql(read)
-    _check(con, source, texts, read, missing, raw_sql, "false", rules, labels)
+    _check(con, source, texts, read, reasons, raw_sql, skip_sql, rules, labels)
     # DuckDB numbers CSV lines from the first, skipped or not: data row = line - 1 - skipped.
     _reader_rejects(con, jsonl=False, line_offset=1 + blank_lines)
+    if export is not None and export.footer is not None:
+        _drop_footer(con, export.footer)
     _rows_view(con, source, skip_first=extra_header_rows)
+
+
+def _drop_footer(con, pattern: str) -> None:
+    """Drop from `_reader_rejects` a file's footer: the first line the reader could not parse
+    that matches `pattern` (its start, after blank lines and an opening quote) and every later
+    one. A report's footer lines are single fields, never rows of the file's columns."""
+    starts_footer = sql_string('^\\s*"?(' + pattern + ')')
+    con.execute(f"""
+        delete from _reader_rejects
+        where exists (select 1 from _reader_rejects starts
+                      where starts._f = _reader_rejects._f and starts._n <= _reader_rejects._n
+                        and regexp_matches(starts._raw, {starts_footer}))""")
 
 
 def _json_texts(source: Source, fields: Fields, rules: _Rules):
@@ -406,14 +434,25 @@ def _json_texts(source: Source, fields: Fields, rules: _Rules):
     return texts, labels, None
 
 
-def _lines_sql(con, paths: list[Path], rules: _Rules) -> str:
+def _lines_sql(con, paths: list[Path], rules: _Rules, fields: Fields | None = None) -> str:
     """SQL of the scan's JSON values as text, one a row (`__cdp_f`, `line`): the lines of JSON
     lines files (a malformed line kept, to be rejected alone), the one value of a JSON document,
-    or the rows of Parquet files as JSON objects."""
+    or the rows of Parquet files as JSON objects.
+
+    Parquet: only the columns the format reads (the first key of each of `fields`' paths) are
+    made JSON, so a wide export (GA4's device, geo, items...) is not written out and parsed
+    again for nothing; a rejected row's text holds those columns."""
     if file_kind(paths[0]) == "parquet":
         _no_reader_rejects(con)
-        return (f"select t.file_index::integer as __cdp_f, to_json(t)::varchar as line "
-                f"from read_parquet({_files_sql(paths)}) t")
+        files = _files_sql(paths)
+        names = _top_level_names(fields.text_paths + fields.json_paths) if fields else None
+        columns = [d[0] for d in con.execute(
+            f"select * from read_parquet({files}) limit 0").description]
+        kept = [c for c in columns if names is not None and c in names]
+        row = ("struct_pack(" + ", ".join(f"{quote_ident(c)} := t.{quote_ident(c)}"
+                                          for c in kept) + ")") if kept else "t"
+        return (f"select t.file_index::integer as __cdp_f, to_json({row})::varchar as line "
+                f"from read_parquet({files}) t")
     if rules.layout == "document":
         _no_reader_rejects(con)
         return (f"select 0 as __cdp_f, json::varchar as line "
@@ -423,6 +462,21 @@ def _lines_sql(con, paths: list[Path], rules: _Rules) -> str:
             f"from read_csv({_files_sql(paths)}, columns={{'line': 'VARCHAR'}}, "
             f"header=false, auto_detect=false, delim={LINE_DELIMITER}, quote='', escape='', "
             f"max_line_size={MAX_LINE_BYTES}, buffer_size={BUFFER_BYTES}, {_REJECTS})")
+
+
+_FIRST_KEY = re.compile(r"\$\.([A-Za-z_][A-Za-z0-9_]*)(?=$|[.\[])")
+
+
+def _top_level_names(paths: list[str]) -> set[str] | None:
+    """The first keys of JSONPaths (`$.device.category` -> device); None when a path has
+    another form (a quoted key...)."""
+    names = set()
+    for path in paths:
+        match = _FIRST_KEY.match(path)
+        if match is None:
+            return None
+        names.add(match.group(1))
+    return names
 
 
 def _records_sql(lines: str, export: ExportFormat | None) -> str:
@@ -443,21 +497,32 @@ def _records_sql(lines: str, export: ExportFormat | None) -> str:
 
 def _read_json(con, source: Source, paths: list[Path], rules: _Rules) -> None:
     _start_read(con)
-    fields = Fields("json", mapping=rules.columns)
+    fields = Fields("json", mapping=rules.columns, timezone=rules.source_timezone)
+    derived = {name: how(fields) for name, how in
+               (rules.export.derived.items() if rules.export is not None else ())}
+    fields.take_used()
     texts, labels, absent = _json_texts(source, fields, rules)
     format_reasons = (rules.export.row_reasons(fields)
                       if rules.export is not None and rules.export.row_reasons else [])
     text_paths = "[" + ", ".join(sql_string(p) for p in fields.text_paths) + "]"
     json_paths = "[" + ", ".join(sql_string(p) for p in fields.json_paths) + "]"
-    records = _records_sql(_lines_sql(con, paths, rules), rules.export)
+    records = _records_sql(_lines_sql(con, paths, rules, fields), rules.export)
+    # A line that reads as an object gets its fields and its kind from one parse; only the
+    # others (another JSON value, or not JSON: _kind NULL) are parsed again for their kind.
     parsed = f"""
         select __cdp_f, line, _kind, {_modified_at_sql(paths)} as __cdp_modified_at,
-               case when _kind = 'OBJECT' then json_extract_string(line, {text_paths}) end as _s,
+               case when _kind = 'OBJECT' then _s end as _s,
                {f"case when _kind = 'OBJECT' then json_extract(line, {json_paths}) end"
                 if fields.json_paths else "null::json[]"} as _j
-        from (select __cdp_f, line,
-                     try(json_type(line)) as _kind  -- NULL: not valid JSON
-              from ({records}))"""
+        from (select *, case when _s is not null then 'OBJECT'
+                             else try(json_type(line)) end as _kind
+              from (select __cdp_f, line,
+                           case when {"starts_with(ltrim(line), '{')" if fields.text_paths
+                                      else "false"}
+                                then try(json_extract_string(line, {text_paths})) end as _s
+                    from ({records})))"""
+    for name, sql in derived.items():  # in order: each may read the ones before it
+        parsed = f"select *, {sql} as {quote_ident('__cdp_d_' + name)} from ({parsed})"
     shape = json_shape_reason_sql("_kind", _JSON_KIND)
     blank = "line is null or regexp_full_match(line, '\\s*')"  # blank lines are no rows
     _check(con, source, texts, parsed,

@@ -35,7 +35,11 @@ from dagster_project.sample_data.common import Window
 from dagster_project.sample_data.contacts import make_contacts, write_contacts
 from dagster_project.sample_data.event_files import write_events
 from dagster_project.sample_data.events import N_PRODUCTS, store_events
-from dagster_project.sample_data.ground_truth import build_manifest, write_identities
+from dagster_project.sample_data.ground_truth import (
+    build_manifest,
+    write_comments,
+    write_identities,
+)
 from dagster_project.sample_data.orders import make_orders, write_orders
 from dagster_project.sample_data.people import make_people
 from dagster_project.sample_data.sessions import make_sessions
@@ -100,7 +104,7 @@ def generate_landing_zone(out_dir: Path, customers: int = 2000, seed: int = 42,
     anons = make_anons(rng, people, win)
     orders, order_rows = make_orders(rng, people, ent, anons, win)
     base_tickets = make_base_tickets(rng, people, ent, win)
-    responses = make_responses(rng, people, orders, base_tickets, win)
+    responses = make_responses(rng, people, orders, base_tickets, win, seed)
     tickets = pd.concat([base_tickets, followup_tickets(rng, people, responses, win)],
                         ignore_index=True)
     ticket_number, ticket_rows = finish_tickets(rng, tickets, win)
@@ -150,6 +154,7 @@ def generate_landing_zone(out_dir: Path, customers: int = 2000, seed: int = 42,
                 say(f"{FORMATS[name]} written in the {name} format")
             truth = out / GROUND_TRUTH
             write_identities(con, truth / "identities.csv")
+            write_comments(con, truth / "comments.csv")
             manifest = build_manifest(con, out, files, seed, customers, win, events_per_customer)
             for name in sorted(vendor):
                 manifest["sources"][FORMATS[name]]["format"] = name

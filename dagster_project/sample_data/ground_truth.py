@@ -7,6 +7,7 @@ read it):
   `shared_email` (blocked values), `shared_device` (a kiosk anonymous_id), `anonymous_only` (a
   visitor who never logged in nor identified: not a customer; person_id `V...`), `rejected_row`
   (the response_id of a quarantined survey row).
+- `comments.csv`: the planted language, sentiment and topics of every survey comment.
 - `manifest.json`: what a loader must read, reject and keep per source, and a count of each kind
   of dirt.
 
@@ -72,6 +73,17 @@ def write_identities(con, path: Path) -> int:
                    "nullif(note, '') AS note FROM identities "
                    "ORDER BY person_id, identifier_type, identifier_value, note", path)
     return con.execute("SELECT count(*) FROM identities").fetchone()[0]
+
+
+def write_comments(con, path: Path) -> None:
+    """comments.csv: response_id, language, sentiment, topics (", "-joined in the taxonomy's
+    order) and has_contact (the comment carries a phone number or an email, which the marts
+    must show redacted) of every accepted response with a comment, as comments.py planted them."""
+    copy_csv(con, "SELECT DISTINCT response_id, comment_language AS language, "
+                         "comment_sentiment AS sentiment, comment_topics AS topics, "
+                         "regexp_matches(comment, '@|\\d{3}[ .-]?\\d{3}[ .-]?\\d{3}') "
+                         "AS has_contact FROM responses_out "
+                         "WHERE fault < 0 AND comment IS NOT NULL ORDER BY response_id", path)
 
 
 def _count(con, sql: str) -> int:

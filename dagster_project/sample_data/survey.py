@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dagster_project.sample_data.comments import make_comments
 from dagster_project.sample_data.common import (
     DAY,
     HOUR,
@@ -25,19 +26,16 @@ from dagster_project.sample_data.writers import copy_csv, sql_list
 
 TOUCHPOINTS = ("post_purchase", "support", "store_visit", "onboarding", "website", "app")
 POST_PURCHASE, SUPPORT, WEBSITE = 0, 1, 4
-COMMENTS = ("Rất hài lòng, giao hàng nhanh", 'slow delivery, "meh"', "ok\nthanks",
-            "Tệ, phải gọi 3 lần mới có người nghe", "Nhân viên nhiệt tình 👍",
-            "Sehr gut, schnelle Lieferung", "Hàng đẹp.\nSẽ ủng hộ tiếp!",
-            'Sản phẩm "như hình", đóng gói cẩn thận', "App hay bị lỗi khi thanh toán",
-            "Great service; will buy again")
 LANGUAGES = ("vi", "en", "de")
 # Survey row faults.
 SURVEY_FAULTS = (("nps_score", "11"), ("nps_score", "-1"), ("nps_score", "ten"),
                  ("csat_score", "0"), ("csat_score", "6"), ("submitted_at", None))
 
 
-def make_responses(rng, people, orders, tickets, win: Window) -> pd.DataFrame:
-    """~2.5 responses per surveyed person (NPS / CSAT), plus rows with bad scores.
+def make_responses(rng, people, orders, tickets, win: Window, seed: int = 42) -> pd.DataFrame:
+    """~2.5 responses per surveyed person (NPS / CSAT), plus rows with bad scores. 45 % carry a
+    comment (comments.py, its own random stream from `seed`), with its planted language,
+    sentiment and topics.
 
     `order_ref` / `ticket_ref` point into orders / tickets; `fault` >= 0 marks a row that breaks
     the contract (index into SURVEY_FAULTS).
@@ -75,15 +73,22 @@ def make_responses(rng, people, orders, tickets, win: Window) -> pd.DataFrame:
     has_contact = people.has_contact.values[person]
     contact = np.where(has_contact & (~known | (rng.random(n) < 0.4)),
                        people.contact_a.values[person], -1)
-    comment = np.where(rng.random(n) < 0.45,
-                       np.array(COMMENTS, dtype=object)[rng.integers(len(COMMENTS), size=n)], None)
+    has_comment = rng.random(n) < 0.45
+    # The pick among the ten fixed comments of earlier versions: still drawn, so that every
+    # later draw, and every other file of the sample, is as it was before comments.py.
+    rng.integers(10, size=n)
+    comments = make_comments(seed, touchpoint, nps, csat, has_comment)
     valid = pd.DataFrame({
         "person": person, "touchpoint": touchpoint, "transactional": transactional,
         "submitted": submitted, "email_base": email,
         "email_v": rng.choice(6, size=n, p=[0.5, 0.15, 0.1, 0.1, 0.1, 0.05]).astype(np.int8),
         "contact": contact, "order_ref": np.where(purchase_ok, order_ref, -1),
         "ticket_ref": np.where(support_ok, ticket_ref, -1), "nps": nps, "csat": csat,
-        "comment": comment, "language": rng.choice(3, size=n, p=[0.7, 0.25, 0.05]),
+        "comment": comments["comment"].to_numpy(dtype=object),
+        "comment_language": comments["comment_language"].to_numpy(dtype=object),
+        "comment_sentiment": comments["comment_sentiment"].to_numpy(dtype=object),
+        "comment_topics": comments["comment_topics"].to_numpy(dtype=object),
+        "language": rng.choice(3, size=n, p=[0.7, 0.25, 0.05]),
         "fault": -1,
     })
     k = max(len(SURVEY_FAULTS), round(0.006 * n))
@@ -138,7 +143,8 @@ def write_responses(con, rows: pd.DataFrame, out: Path, win: Window) -> list[str
         vary_email(email_base, email_v) AS respondent_email, contact_id(contact) AS contact_id,
         order_id(order_ref) AS order_id, ticket_id(ticket_ref) AS ticket_id,
         nps_text AS nps_score, csat_text AS csat_score, comment,
-        {sql_list(LANGUAGES)}[language + 1] AS language FROM response_rows""")
+        {sql_list(LANGUAGES)}[language + 1] AS language, comment_language, comment_sentiment,
+        comment_topics FROM response_rows""")
     names = [f"survey/responses/responses_{win.day(win.days // 2)}.csv",
              f"survey/responses/responses_{win.day(win.days - 1)}.csv"]
     for export, name in enumerate(names, start=1):

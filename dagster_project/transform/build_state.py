@@ -1,7 +1,8 @@
 """Skip `dbt build` when nothing it reads has changed since the last successful full build.
 
-The inputs of a build are the loaded files (the ledger: source, file, SHA-256), the dbt project's
-own files and the settings dbt reads (time zones, as-of date). Their fingerprint is recorded in
+The inputs of a build are the loaded files (the ledger: source, file, SHA-256), the comment
+scores (which change with no new file when the scoring rules change), the dbt project's own files
+and the settings dbt reads (time zones, as-of date). Their fingerprint is recorded in
 `ingest.dbt_builds` after each successful full build; a run whose fingerprint matches the last one
 has nothing to rebuild, so the marts (and their checks) stay as they are.
 """
@@ -25,11 +26,23 @@ def inputs_fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> st
         "select count(*), coalesce(sum(hash(source, file, sha256)::hugeint), 0) "
         "from ingest.loaded_files").fetchone()
     digest = hashlib.sha256(repr(ledger).encode())
+    digest.update(repr(comment_scores_state(con)).encode())
     digest.update(json.dumps(settings.dbt_env(), sort_keys=True).encode())
     for path in dbt_source_files(settings.dbt_project_dir):
         digest.update(str(path.relative_to(settings.dbt_project_dir)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def comment_scores_state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What dbt reads of the comment scores (voc/cache.py): a re-score with new rules changes
+    the marts without any new file."""
+    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'voc' "
+                         "and table_name = 'comment_scores'").fetchone()[0]
+    if not exists:
+        return ()
+    return con.execute("select count(*), coalesce(sum(hash(text_hash, scorer_version)::hugeint), "
+                       "0) from voc.comment_scores").fetchone()
 
 
 def last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, object] | None:

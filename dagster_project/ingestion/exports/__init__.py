@@ -5,22 +5,32 @@ formats in `FORMATS`, a fixture and a test (docs/architecture.md, "a source form
 from __future__ import annotations
 
 from dagster_project.ingestion.exports import (
+    ga4,
     google_forms,
     hubspot,
     qualtrics,
+    rudderstack,
+    salesforce,
     segment,
+    shopify,
     surveymonkey,
     typeform,
+    zendesk,
 )
 from dagster_project.ingestion.exports.base import ExportFormat
 
 FORMATS: tuple[ExportFormat, ...] = (
     *hubspot.FORMATS,
+    *salesforce.FORMATS,
+    *shopify.FORMATS,
     *segment.FORMATS,
+    *ga4.FORMATS,
+    *rudderstack.FORMATS,
     *qualtrics.FORMATS,
     *surveymonkey.FORMATS,
     *typeform.FORMATS,
     *google_forms.FORMATS,
+    *zendesk.FORMATS,
 )
 
 

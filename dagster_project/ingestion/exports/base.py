@@ -42,14 +42,19 @@ class Fields:
     it is, a number or boolean as its JSON text, an object or list as JSON; NULL when absent),
     `f.json(path)` the JSON value itself (for lists and objects: `event_params`).
     `f.modified_at()` is the file's modification time as ISO 8601 text in UTC, for formats
-    without a date of their own.
+    without a date of their own. `timezone`: the zone of the files' offset-less times (the
+    file's own, cdp_format.yml's, else CDP_SOURCE_TIMEZONE; None: unknown), for a format that
+    computes a time from one (Zendesk: a ticket's creation plus its first reply time). `shown`
+    (optional, JSON): the field's name in reasons when its path is not how the tool's users
+    name it (GA4's `event_params.page_location`, a lookup in a list of key/value records).
     """
 
     def __init__(self, kind: FileKind, header: list[str] | None = None,
                  aliases: Mapping[str, str] | None = None,
                  first_rows: list[list[str]] | None = None,
-                 mapping: Mapping[str, str] | None = None):
+                 mapping: Mapping[str, str] | None = None, timezone: str | None = None):
         self.kind = kind
+        self.timezone = timezone
         self.header = list(header or [])  # CSV: the header's names, as the reader names them
         self._by_name = ({} if header is None else
                          {h: h for h in header} | {h.lower(): h for h in reversed(header)})
@@ -70,8 +75,8 @@ class Fields:
         self.used: list[str] = []  # the fields asked for since the last `take_used`
         self.missing: list[str] = []  # CSV: fields asked for that the header lacks
 
-    def __call__(self, name: str) -> str:
-        self.used.append(name)
+    def __call__(self, name: str, shown: str | None = None) -> str:
+        self.used.append(shown or name)
         if self.kind == "csv":
             found = self.column(name)
             if found is None:
@@ -90,11 +95,17 @@ class Fields:
         """CSV: the header holds `name` (exact or ignoring case), or an alias of it."""
         return self.column(name) is not None
 
-    def json(self, path: str) -> str:
+    def json(self, path: str, shown: str | None = None) -> str:
         if self.kind != "json":
             raise ValueError("json() is for JSON formats")
-        self.used.append(path)
+        self.used.append(shown or path)
         return f"_j[{_index(self.json_paths, path)}]"
+
+    def derived(self, name: str, shown: str) -> str:
+        """JSON: the format's derived value `name` (`ExportFormat.derived`), computed once per
+        record; `shown`: the field's name in reasons."""
+        self.used.append(shown)
+        return quote_ident(f"__cdp_d_{name}")
 
     def modified_at(self) -> str:
         self.used.append("the file's modification time")
@@ -139,6 +150,11 @@ class ExportFormat:
     # A query over the scanned records returning one record per contract row, with the same
     # columns (e.g. Shopify's line items grouped into orders): rows_sql(records_sql) -> SQL.
     rows_sql: Callable[[str], str] | None = None
+    # JSON: values computed once per record from its fields, before the columns, which read them
+    # with `f.derived(name, shown)`: a costly value several columns use (GA4's event_params
+    # parsed once for a dozen lookups), which DuckDB would otherwise compute once per use. Each
+    # in a projection of its own, in order: one may read those before it.
+    derived: Mapping[str, Callable[[Fields], str]] = field(default_factory=dict, hash=False)
     # CSV: other names of the header's columns, from the file's first records (header rows
     # first): header_aliases(first_rows) -> {alias: header name}. `Fields` and the check of
     # cdp_format.yml's `columns:` resolve a name the header lacks through them (a Qualtrics
@@ -161,6 +177,15 @@ class ExportFormat:
     # `rel`, or None; `fields` over its header (CSV), `file_format` the governing
     # `formats.FileFormat` (a survey export whose yml names no score question).
     file_problem: Callable[[Fields, Any, str], str | None] | None = None
+    # CSV: SQL (over the rows, after rows_sql) true for a record that is no row of its own (a
+    # continuation line item of a Shopify order): it keeps its record number, so the rows after
+    # it keep theirs, but it is neither read nor rejected.
+    skip_rows: Callable[[Fields], str] | None = None
+    # CSV: an RE2 pattern found at the start of the line that begins the file's footer (a
+    # Salesforce report's `"Grand Totals (3 records)"`): that line and every later line the CSV
+    # reader cannot parse as a row are no rows (not read, not rejected); so is a row whose first
+    # field it matches (a totals line that has values in the file's columns).
+    footer: str | None = None
     # What a reader should know: the choices the docs explain (docs/exports.md).
     notes: str = ""
 
@@ -179,11 +204,12 @@ class ExportFormat:
         return max(rows - 1, 0)
 
     def csv_fields(self, header: list[str], first_rows: list[list[str]],
-                   mapping: Mapping[str, str] | None = None) -> Fields:
+                   mapping: Mapping[str, str] | None = None,
+                   timezone: str | None = None) -> Fields:
         """`Fields` over a CSV file of this format: its header (as the reader names it), the
-        aliases its first records give and cdp_format.yml's `columns:`."""
+        aliases its first records give, cdp_format.yml's `columns:` and the files' zone."""
         aliases = self.header_aliases(first_rows) if self.header_aliases else {}
-        return Fields("csv", header, aliases, first_rows, mapping)
+        return Fields("csv", header, aliases, first_rows, mapping, timezone)
 
     def texts(self, contract_columns, fields: Fields, mapping: dict[str, str],
               constants: dict[str, str]) -> CsvColumns:

@@ -12,6 +12,10 @@ cdp_format.yml's `format:` overrides it. The rules, in order:
    with the contract's own keys (`message_id` or `anonymous_id`); an empty file; a JSON file
    whose first lines are not JSON at all (each line is then rejected with its reason).
 4. else the file is rejected whole, with a reason listing the formats the folder knows.
+
+A JSON document (one value over many lines) that DuckDB cannot parse, e.g. a Zendesk page cut
+short, is rejected whole before 2.: `the file cannot be read: <DuckDB's error>`, as the reader
+says of any file it cannot read (unless `format:` names its format: then the reader says it).
 """
 
 from __future__ import annotations
@@ -69,10 +73,14 @@ def detect(path: Path, rel: str, source: Source, formats: tuple[ExportFormat, ..
     named, mapping = governing.format, governing.columns
     kind = file_kind(path)
     contract_kind = "json" if source.format == "jsonl" else "csv"
+    unreadable = None
     try:
         names, layout = _names(path, kind, governing.encoding, governing.delimiter)
     except FileNotFoundError:
         raise
+    except UnreadableDocument as error:
+        names, layout = None, "document"
+        unreadable = "the file cannot be read: " + str(error).replace(str(path), rel)
     except (OSError, EOFError, duckdb.Error):
         # Unreadable (a truncated gzip...): the reader's own error names the problem.
         names, layout = None, "lines"
@@ -83,6 +91,8 @@ def detect(path: Path, rel: str, source: Source, formats: tuple[ExportFormat, ..
                             f"{rel} is a {kind.upper()} file, but the {named} format is read "
                             f"from {export.kind.upper()} files")
         return Detected(named, export, layout)
+    if unreadable:
+        return Detected(CONTRACT, None, layout, unreadable)
     if named == CONTRACT:
         return _as_contract(rel, kind, contract_kind, layout)
     if names is None:  # empty, or JSON lines that are not JSON: the contract's reasons apply
@@ -183,9 +193,20 @@ def _head(fh):
         yield line
 
 
+class UnreadableDocument(ValueError):
+    """A JSON document DuckDB cannot parse (its message names the file and the byte)."""
+
+
 def _first_json_record(path: Path) -> tuple[dict | None, str]:
-    """The first JSON object of the file (for a list, its first element) and its layout."""
+    """The first JSON object of the file (for a list, its first element) and its layout.
+
+    A line that parses as an object or a list makes the file JSON lines, unless the first line
+    opened a value it did not close: then the file is one document (a pretty-printed Zendesk
+    page, which may hold a ticket written on one line), read by DuckDB; when DuckDB cannot
+    parse it either, a later line that parsed makes it JSON lines with a broken first line,
+    else it is an `UnreadableDocument`."""
     lines = []
+    inner = None  # a line inside what may be a document, that parses alone
     with _open_text(path) as fh:
         for line in _head(fh):
             if not line.strip():
@@ -195,7 +216,10 @@ def _first_json_record(path: Path) -> tuple[dict | None, str]:
             except ValueError:
                 value = None
             if isinstance(value, dict | list):  # a line of a document may parse: `2`, `"a"`
-                return _object_of(value), "lines"
+                if not (lines and lines[0].lstrip()[:1] in "{["):
+                    return _object_of(value), "lines"
+                inner = value
+                break
             lines.append(line)
             if len(lines) == _HEAD_LINES:
                 break
@@ -206,8 +230,10 @@ def _first_json_record(path: Path) -> tuple[dict | None, str]:
         try:
             row = con.execute("select json from read_json_objects(?, format='auto') limit 1",
                               [str(path)]).fetchone()
-        except duckdb.Error:
-            return None, "document"
+        except duckdb.Error as error:
+            if inner is not None:
+                return _object_of(inner), "lines"
+            raise UnreadableDocument(str(error).splitlines()[0]) from None
         finally:
             con.close()
         return (_object_of(json.loads(row[0])) if row else None), "document"

@@ -4,19 +4,36 @@ A Segment call carries the contract's facts under camelCase names (`messageId`, 
 `userId`, `receivedAt`), the page and campaign in `context`, and the traits of an identify call
 at the top level (`traits`) or, on other calls, in `context.traits`. The S3 archive is gzipped
 JSON lines (rename its opaque `<ms>.<random>.gz` files to `.jsonl.gz`); a webhook capture is one
-call a line, one a file, or a JSON array of calls.
+call a line, one a file (on one line or pretty-printed), or a JSON array of calls (a file, or a
+line: each call is a record, numbered in the file). Numbers sent as strings (`"revenue":
+"25.00"`) read as numbers, ids sent as numbers (`"userId": 12345`) as their text.
 
-channel: `app` when the call comes from a mobile library (it has `context.app` or
-`context.os.name` iOS / Android), else `web`; `context.channel` when the sender set one.
+channel: `context.channel` when the sender set one; else `app` when the call comes from a
+mobile library (`channel` mobile, `context.app`, or `context.os.name` iOS / Android); else `web`.
 """
 
 from dagster_project.ingestion.exports.base import ExportFormat, Fields
 
 
-def _channel(f: Fields) -> str:
+def segment_channel(f: Fields) -> str:
+    """`context.channel` when the sender set one; else `app` for a call of a mobile library
+    (`channel` mobile, `context.app`, or an iOS / Android `context.os.name`); else `web`."""
     os_name = f("$.context.os.name")
-    return (f"coalesce({f('$.context.channel')}, case when {f('$.context.app')} is not null "
+    return (f"coalesce({f('$.context.channel')}, case when lower({f('$.channel')}) = 'mobile' "
+            f"or {f('$.context.app')} is not null "
             f"or lower({os_name}) in ('ios', 'android') then 'app' else 'web' end)")
+
+
+def calls_of_arrays(lines: str) -> str:
+    """SQL: the records of the lines (`__cdp_f`, `line`), in order: a line holding a JSON array
+    of calls (a webhook's batch on one line) gives each call; any other line is one record."""
+    return f"""
+        select __cdp_f, unnest(case when left(ltrim(line), 1) = '['
+                                    then case when try(json_type(line)) = 'ARRAY'
+                                              then json_extract(line, '$[*]')::varchar[]
+                                              else [line] end
+                                    else [line] end) as line
+        from ({lines})"""
 
 
 def _traits(f: Fields) -> str:
@@ -33,7 +50,7 @@ CALL_COLUMNS = {
     "user_id": "$.userId",
     "event_timestamp": "$.timestamp",
     "received_at": "$.receivedAt",
-    "channel": _channel,
+    "channel": segment_channel,
     "page_url": lambda f: f"coalesce({f('$.context.page.url')}, {f('$.properties.url')})",
     "page_path": lambda f: f"coalesce({f('$.context.page.path')}, {f('$.properties.path')})",
     "page_referrer": lambda f: (f"coalesce({f('$.context.page.referrer')}, "
@@ -60,6 +77,7 @@ SEGMENT = ExportFormat(
     kind="json",
     signatures=(("messageId", "anonymousId"), ("messageId", "userId")),
     columns=CALL_COLUMNS,
+    rows_sql=calls_of_arrays,
 )
 
 FORMATS = (SEGMENT,)

@@ -3,7 +3,8 @@
 -- opened_at of the customer's first ticket (any status; its contact_id is one of the customer's
 -- contact_ids) opened from submitted_at to submitted_at + 240 hours, both inclusive, at full
 -- precision. status: closed when followed up; else overdue when as_of date - reporting-zone date
--- of submitted_at > 10 days; else open.
+-- of submitted_at > 10 days; else open. topics, sentiment and sentiment_score: those of the
+-- response's comment (int_voc__response_comments); NULL when it left no comment.
 
 with
 
@@ -16,6 +17,12 @@ responses as (
 tickets as (
 
     select * from {{ ref('stg_crm__tickets') }}
+
+),
+
+comments as (
+
+    select * from {{ ref('int_voc__response_comments') }}
 
 ),
 
@@ -108,12 +115,17 @@ final as (
             when first_followups.followed_up_at is not null then 'closed'
             when {{ days_between(to_local_date('detractor_responses.submitted_at'), 'as_of.as_of_date') }} > 10 then 'overdue'
             else 'open'
-        end as status
+        end as status,
+        comments.topics,
+        comments.sentiment,
+        comments.sentiment_score
 
     from detractor_responses
     cross join as_of
     left join first_followups
         on detractor_responses.response_id = first_followups.response_id
+    left join comments
+        on detractor_responses.response_id = comments.response_id
 
 )
 

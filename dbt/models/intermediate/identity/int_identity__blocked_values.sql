@@ -5,7 +5,8 @@
 --                       every identifier except response_id, on the normalized value and on the
 --                       trimmed lower-cased original
 --   shared_by_contacts  an email or phone carried by more than var('identity_max_contacts_per_value')
---                       (3) distinct contact_ids, counted over the latest row of each contact
+--                       (3) distinct contact_ids, counted over the latest row of each contact (a
+--                       contact_id `email:<address>` does not count for its own address)
 -- A table (a few hundred rows): six identity models, customer_360 and its tests read it, and as a
 -- view each of them would count the contacts' emails and phones again.
 
@@ -43,9 +44,15 @@ placeholder_values as (
 
 contact_values as (
 
+    -- a contact_id `email:<address>` carrying that very address (an old Shopify customers
+    -- export) is the email itself, no other contact sharing it: it does not count
     select contact_id, 'email' as identifier_type, email as identifier_value
     from contacts
     where email is not null
+        and not (
+            contact_id like 'email:%'
+            and coalesce({{ normalize_email("substr(contact_id, 7)") }} = email, false)
+        )
 
     union all
 

@@ -11,6 +11,9 @@
 --   web_identify       anonymous_id    email          a device - traits.email of its identify events
 --   survey_email       response_id     email          a response - its respondent_email
 --   survey_contact_id  response_id     contact_id     a response - its contact_id
+--   contact_id_email   contact_id      email          a contact_id `email:<address>` (a person an
+--                                                     export names by email only) - that email
+--                                                     (int_identity__email_contact_ids)
 --
 -- node ids: hash('<identifier_type>:<identifier_value>'), the same expression as
 -- int_identity__nodes (a test checks that every endpoint is a node and that ids are unique).
@@ -34,6 +37,20 @@ device_links as (
 responses as (
 
     select * from {{ ref('stg_survey__responses') }}
+
+),
+
+email_contact_ids as (
+
+    select * from {{ ref('int_identity__email_contact_ids') }}
+
+),
+
+-- `email:<address>` contact_ids whose email is blocked: they name a blocked value
+blocked_email_contact_ids as (
+
+    select contact_id from email_contact_ids
+    where is_blocked
 
 ),
 
@@ -77,6 +94,7 @@ contact_identifiers as (
         case
             when trim(contact_id) <> ''
                 and lower(trim(contact_id)) not in (select blocked_value from placeholders)
+                and contact_id not in (select contact_id from blocked_email_contact_ids)
                 then contact_id
         end as contact_id,
         case
@@ -105,6 +123,7 @@ response_identifiers as (
         case
             when trim(contact_id) <> ''
                 and lower(trim(contact_id)) not in (select blocked_value from placeholders)
+                and contact_id not in (select contact_id from blocked_email_contact_ids)
                 then contact_id
         end as contact_id
 
@@ -149,6 +168,12 @@ edge_records as (
 
     select 'survey_contact_id', 'response_id', response_id, 'contact_id', contact_id, 1
     from response_identifiers
+
+    union all
+
+    select 'contact_id_email', 'contact_id', contact_id, 'email', email, 1
+    from email_contact_ids
+    where not is_blocked
 
 ),
 

@@ -7,9 +7,13 @@
 -- anonymous-only component, never a customer: it is left out rather than read from every
 -- event). Blocked values are not nodes.
 --
+-- A contact_id `email:<address>` whose email is blocked names a blocked value: no node
+-- (int_identity__email_contact_ids).
+--
 -- linked_by: the rule or edge that attached the identifier; when several apply, the first of
---   contact, contact_email, contact_phone, order_contact, ticket_contact, survey_contact_id,
---   survey_email, web_login, web_identify, survey_response, web_anonymous, web_shared_device
+--   contact, contact_email, contact_phone, order_contact, ticket_contact, contact_id_email,
+--   survey_contact_id, survey_email, web_login, web_identify, survey_response, web_anonymous,
+--   web_shared_device
 -- node_id: hash('<identifier_type>:<identifier_value>') - an integer for the component search,
 --   the same expression as int_identity__edges; a test checks it is unique.
 
@@ -17,7 +21,7 @@
 
 {%- set linked_by_rules = [
     'contact', 'contact_email', 'contact_phone', 'order_contact', 'ticket_contact',
-    'survey_contact_id', 'survey_email', 'web_login', 'web_identify', 'survey_response',
+    'contact_id_email', 'survey_contact_id', 'survey_email', 'web_login', 'web_identify', 'survey_response',
     'web_anonymous', 'web_shared_device',
 ] %}
 
@@ -65,6 +69,14 @@ edges as (
 
 ),
 
+blocked_email_contact_ids as (
+
+    select contact_id
+    from {{ ref('int_identity__email_contact_ids') }}
+    where is_blocked
+
+),
+
 placeholders as (
 
     select blocked_value
@@ -96,6 +108,7 @@ mentions as (
     from referenced_contact_ids
     where trim(contact_id) <> ''
         and lower(trim(contact_id)) not in (select blocked_value from placeholders)
+        and contact_id not in (select contact_id from blocked_email_contact_ids)
 
     union all
 
