@@ -446,7 +446,14 @@ def what_customers_say() -> None:
         "NPS mentioning": found.nps_mentioning.map(p.fmt_nps),
         "NPS not mentioning": found.nps_not_mentioning.map(p.fmt_nps),
         "NPS gap": found.nps_gap.map(lambda v: "n/a" if p._missing(v) else f"{v:+.1f}"),
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, width="stretch", column_config={  # fits 820 px (a 1,280 px window)
+        "Topic": st.column_config.TextColumn(width=150),
+        "Comments": st.column_config.TextColumn(width=80),
+        "Share of comments": st.column_config.TextColumn(width=90),
+        "Mean sentiment (−1 to 1)": st.column_config.TextColumn(width=120),
+        "NPS mentioning": st.column_config.TextColumn(width=110),
+        "NPS not mentioning": st.column_config.TextColumn(width=130),
+        "NPS gap": st.column_config.TextColumn(width=70)})
     months = q(p.comment_sentiment_months(touchpoints, languages))
     fig = px.bar(months, x="month", y="share", color="sentiment",
                  color_discrete_map={"positive": "#2ca02c", "neutral": "#aaaaaa",
@@ -465,7 +472,13 @@ def what_customers_say() -> None:
         "Submitted": shown.submitted_date.dt.strftime("%Y-%m-%d"),
         "Comment": shown.comment_redacted, "Sentiment": shown.sentiment,
         "NPS score": shown.nps_score, "Language": shown.language, "Touchpoint": shown.touchpoint,
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, width="stretch", column_config={
+        "Submitted": st.column_config.TextColumn(width=90),
+        "Comment": st.column_config.TextColumn(width=370),
+        "Sentiment": st.column_config.TextColumn(width=80),
+        "NPS score": st.column_config.NumberColumn(width=70),
+        "Language": st.column_config.TextColumn(width=70),
+        "Touchpoint": st.column_config.TextColumn(width=100)})
     st.caption("Survey comments scored for language, sentiment (positive / neutral / negative) "
                "and topics (the taxonomy in dbt/seeds/voc_topics.csv), Vietnamese and English. "
                "NPS gap: NPS of the respondents whose comment mentions the topic minus that of "
