@@ -6,6 +6,7 @@
                                    everything upstream of it, loads included)
     cdp status                     the last run, rows and rejected rows per source, the marts
     cdp generate --out DIR ...     write a sample landing zone per sources.md
+    cdp sql [-c "select ..."]      the published marts, read-only (never blocks a run)
 """
 
 from __future__ import annotations
@@ -330,6 +331,20 @@ def show_status(args: argparse.Namespace) -> int:
     return code
 
 
+def sql(args: argparse.Namespace) -> int:
+    """`cdp sql`: a read-only shell (or one statement, -c) on the published snapshot."""
+    from dagster_project.sql_shell import ShellError, interactive, published_at, run_one
+
+    path = get_settings().snapshot_path
+    try:
+        if args.command_text is not None:
+            return run_one(path, args.command_text, csv=args.csv)
+        return interactive(path, published_at(path))
+    except ShellError as exc:
+        _say(f"cdp sql: {exc}")
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdp", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -368,6 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
                           "separated list of ga4, hubspot, shopify, zendesk, qualtrics "
                           "(the others stay in the contract format; docs/exports.md)")
     gen.set_defaults(func=generate)
+    shell = commands.add_parser(
+        "sql", help="query the published marts read-only (a shell, or -c one statement)")
+    shell.add_argument("-c", dest="command_text", metavar="SQL",
+                       help='run one statement, print its result and exit, e.g. '
+                            '-c "select * from marts.nps_monthly order by month"')
+    shell.add_argument("--csv", action="store_true", help="with -c: print CSV (every row)")
+    shell.set_defaults(func=sql)
     return parser
 
 

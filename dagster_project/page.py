@@ -1,13 +1,15 @@
 """What the leaders' page (app.py) reads and how it shows it, without Streamlit.
 
 Every figure comes from the published snapshot of the marts (`CDP_SNAPSHOT_PATH`, see
-publish.py), opened read-only for each query, with `?` parameters only. Sums and ratios of mart
-counts (e.g. conversions / sessions over a date range) are taken in SQL; nothing is recomputed
-from raw data. The formatting helpers turn values into text for people.
+publish.py), opened read-only (one connection per published file, see `query`), with `?`
+parameters only. Sums and ratios of mart counts (e.g. conversions / sessions over a date range)
+are taken in SQL; nothing is recomputed from raw data. The formatting helpers turn values into
+text for people.
 """
 
 import hmac
 import math
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,18 +34,44 @@ def snapshot_stamp(path: Path) -> tuple[int, int]:
     return stat.st_ino, stat.st_mtime_ns
 
 
+# The open snapshot: (path, stamp, read-only connection). Opening the file costs about 100 ms,
+# more than most of the page's queries, so one connection serves every query of every session
+# until a publish swaps a new file in (a new stamp): then the old one is closed first - DuckDB
+# would otherwise hand back its cached instance of the same path, i.e. the old file - and the new
+# file opened. Queries run under the lock (they take milliseconds on the marts), which makes
+# sharing one connection between Streamlit's session threads safe. Holding the file never blocks
+# the pipeline: publish.py writes another file and renames it over this one.
+_SNAPSHOT_LOCK = threading.Lock()
+_open_snapshot: list = [None, None, None]
+
+
 def query(path: Path, sql: str, params: tuple = ()) -> pd.DataFrame:
-    """One short-lived read-only connection per query (it never holds the file for long)."""
-    if not path.exists():
-        raise SnapshotMissing(f"no snapshot at {path}")
-    with duckdb.connect(str(path), read_only=True) as con:
+    """A query on the snapshot, through the shared read-only connection of its current file."""
+    stamp = snapshot_stamp(path)  # SnapshotMissing when there is none
+    with _SNAPSHOT_LOCK:
+        held_path, held_stamp, con = _open_snapshot
+        if con is None or held_path != path or held_stamp != stamp:
+            if con is not None:
+                con.close()
+                _open_snapshot[:] = [None, None, None]
+            con = duckdb.connect(str(path), read_only=True)
+            _open_snapshot[:] = [path, stamp, con]
         return con.execute(sql, list(params)).df()
 
 
 # --- the page's queries: (sql, params) pairs, run through a cached `query` ---------------------
 
 def snapshot_info() -> tuple[str, tuple]:
-    return "select published_at, as_of, timezone from meta.snapshot", ()
+    """When it was published, the as-of date, the reporting zone and currency, and whether any
+    mart holds a row (a run on an empty landing zone publishes empty marts: "no data yet")."""
+    return ("""
+        select s.*, (select coalesce(sum(row_count), 0) from meta.snapshot_tables) as mart_rows
+        from meta.snapshot s""", ())
+
+
+def date_span() -> tuple[str, tuple]:
+    """The first and last day of web sessions: the date filter's default range."""
+    return "select min(date) as first, max(date) as last from marts.channel_performance_daily", ()
 
 
 def nps_months(start: date, end: date) -> tuple[str, tuple]:
@@ -115,19 +143,35 @@ def channel_totals(start: date, end: date, groups: list[str]) -> tuple[str, tupl
         group by channel_group order by sessions desc""", (start, end, groups))
 
 
-def channel_weekly(start: date, end: date, groups: list[str]) -> tuple[str, tuple]:
+def channel_weekly(start: date, end: date, groups: list[str], last_day: date
+                   ) -> tuple[str, tuple]:
+    """Monday-to-Sunday weeks; is_partial: the week is not wholly inside the date range and the
+    data (its Monday before the range, or its Sunday after the range's end or the last day with
+    data), so its totals would look like a drop."""
     return ("""
         select date_trunc('week', date)::date as week, channel_group, sum(sessions) as sessions,
                sum(conversions) / nullif(sum(sessions), 0) as conversion_rate,
-               sum(revenue) as revenue
+               sum(revenue) as revenue,
+               date_trunc('week', date)::date < ?::date
+                   or date_trunc('week', date)::date + 6 > least(?::date, ?::date) as is_partial
         from marts.channel_performance_daily
         where date between ? and ? and list_contains(?::varchar[], channel_group)
-        group by all order by week, channel_group""", (start, end, groups))
+        group by all order by week, channel_group""",
+            (start, end, last_day, start, end, groups))
 
 
-def touchpoints() -> tuple[str, tuple]:
-    return ("select touchpoint, responses, nps_responses, nps, csat_responses, csat, avg_csat "
-            "from marts.touchpoint_performance order by responses desc", ())
+def touchpoints(start: date, end: date) -> tuple[str, tuple]:
+    """Touchpoints over the months of the date range (touchpoint_performance_monthly): counts
+    summed, NPS and CSAT recomputed from them (never averaged over months)."""
+    return ("""
+        select touchpoint, sum(responses) as responses, sum(nps_responses) as nps_responses,
+               100.0 * (sum(promoters) - sum(detractors)) / nullif(sum(nps_responses), 0) as nps,
+               sum(csat_responses) as csat_responses,
+               sum(satisfied_responses) / nullif(sum(csat_responses), 0) as csat,
+               sum(avg_csat * csat_responses) / nullif(sum(csat_responses), 0) as avg_csat
+        from marts.touchpoint_performance_monthly
+        where month between date_trunc('month', ?::date) and ?
+        group by touchpoint order by responses desc, touchpoint""", (start, end))
 
 
 def support(start: date, end: date) -> tuple[str, tuple]:
@@ -147,29 +191,63 @@ def support_monthly(start: date, end: date) -> tuple[str, tuple]:
             (start, end))
 
 
-def followups() -> tuple[str, tuple]:
-    """Open and overdue detractor follow-ups, oldest first."""
+CALL_WINDOW_DAYS = 30  # a detractor not called back within a month is no longer a call to make
+
+
+def call_list(window_days: int = CALL_WINDOW_DAYS) -> tuple[str, tuple]:
+    """Close the loop as a call list: every detractor not followed up (open or overdue). Those
+    submitted in the last `window_days` days come first, longest waiting first (the open ones
+    about to become overdue, the overdue ones still worth a call); older ones follow, newest
+    first. With the customer's name, contact, value tier, touchpoint and what they wrote."""
     return ("""
-        select f.status, f.submitted_at, f.days_since_submitted, f.nps_score, f.touchpoint,
-               f.response_id, c.primary_contact_id, c.email
+        select f.status, f.days_since_submitted, f.submitted_at, f.nps_score, f.touchpoint,
+               f.comment, f.response_id, c.first_name, c.last_name, c.email, c.phone,
+               c.primary_contact_id, c.value_tier,
+               f.days_since_submitted <= ? as in_call_window
         from marts.detractor_followups f
         left join marts.customer_360 c using (customer_key)
-        where f.status in ('open', 'overdue') order by f.submitted_at, f.response_id""", ())
+        where f.status in ('open', 'overdue')
+        order by in_call_window desc,
+                 case when in_call_window then f.submitted_at end asc,
+                 f.submitted_at desc, f.response_id""", (window_days,))
 
 
-def followup_counts() -> tuple[str, tuple]:
-    return ("select status, count(*) as responses from marts.detractor_followups group by 1", ())
+def followup_counts(window_days: int = CALL_WINDOW_DAYS) -> tuple[str, tuple]:
+    """Responses per status, and the size of the call list (open or overdue, in the window)."""
+    return ("""
+        select count(*) filter (status = 'overdue') as overdue,
+               count(*) filter (status = 'open') as open,
+               count(*) filter (status = 'closed') as closed,
+               count(*) filter (status in ('open', 'overdue') and days_since_submitted <= ?)
+                   as to_call
+        from marts.detractor_followups""", (window_days,))
+
+
+LOOKUP_LIMIT = 20
 
 
 def lookup(term: str) -> tuple[str, tuple]:
-    """The customer of an email (normalized: trimmed, lower-case) or a contact id."""
+    """The customers of an email (normalized: trimmed, lower-case), a contact id, or a name: every
+    word of the term (2 characters or more, accents and case ignored) in first or last name.
+    `contains` takes the term literally (no LIKE wildcards). Exact identifiers first."""
     return ("""
-        select c.* from marts.customer_360 c
-        where c.customer_key in (
-            select customer_key from marts.customer_identities
-            where (identifier_type = 'email' and identifier_value = lower(trim(?)))
-               or (identifier_type = 'contact_id' and identifier_value = trim(?)))
-        order by c.customer_key""", (term, term))
+        with term as (select trim(?) as raw,
+                             string_split(strip_accents(lower(trim(?))), ' ') as words),
+        by_identifier as (
+            select customer_key from marts.customer_identities, term
+            where (identifier_type = 'email' and identifier_value = lower(term.raw))
+               or (identifier_type = 'contact_id' and identifier_value = term.raw)),
+        by_name as (
+            select c.customer_key from marts.customer_360 c, term
+            where length(term.raw) >= 2
+              and list_bool_and(list_transform(list_filter(term.words, lambda w: w <> ''),
+                  lambda w: contains(
+                      strip_accents(lower(concat_ws(' ', c.first_name, c.last_name))), w))))
+        select c.*, c.customer_key in (from by_identifier) as by_identifier
+        from marts.customer_360 c
+        where c.customer_key in (from by_identifier) or c.customer_key in (from by_name)
+        order by by_identifier desc, c.last_name, c.first_name, c.customer_key
+        limit ?""", (term, term, LOOKUP_LIMIT + 1))
 
 
 def timeline(customer_key: str) -> tuple[str, tuple]:
@@ -325,8 +403,23 @@ def fmt_int(value) -> str:
     return "n/a" if _missing(value) else f"{value:,.0f}"
 
 
-def fmt_money(value) -> str:
-    return "n/a" if _missing(value) else f"{value:,.2f}"
+def fmt_money(value, currency: str = "") -> str:
+    """12,345.67 USD: two decimals, and the reporting currency (CDP_CURRENCY) when given."""
+    if _missing(value):
+        return "n/a"
+    return f"{float(value):,.2f}{' ' + currency if currency else ''}"
+
+
+def fmt_money_short(value, currency: str = "") -> str:
+    """A headline figure that fits its tile: 44,990 USD; 12.3 M USD from a million on (the exact
+    amount is in the tile's tooltip)."""
+    if _missing(value):
+        return "n/a"
+    amount = float(value)
+    for size, unit in ((1e9, "B"), (1e6, "M")):
+        if abs(amount) >= size:
+            return f"{amount / size:,.1f} {unit}{' ' + currency if currency else ''}"
+    return f"{amount:,.0f}{' ' + currency if currency else ''}"
 
 
 def fmt_pct(value, digits: int = 1) -> str:
@@ -361,7 +454,7 @@ def headline(frame: pd.DataFrame) -> Headline:
                     int(latest.responses))
 
 
-def monetized_sentence(frame: pd.DataFrame) -> str:
+def monetized_sentence(frame: pd.DataFrame, currency: str = "") -> str:
     """'A promoter brings X more revenue than a detractor' from nps_revenue's promoter row."""
     rows = frame.set_index("nps_category")
     if "promoter" not in rows.index or "detractor" not in rows.index:
@@ -370,10 +463,66 @@ def monetized_sentence(frame: pd.DataFrame) -> str:
     if _missing(gap):
         return "Monetized NPS is not available for this data."
     word = "more" if gap >= 0 else "less"
-    return (f"A promoter brings {fmt_money(abs(gap))} {word} revenue than a detractor "
-            f"({fmt_money(rows.loc['promoter', 'revenue_per_customer'])} against "
-            f"{fmt_money(rows.loc['detractor', 'revenue_per_customer'])} per customer).")
+    return (f"A promoter brings {fmt_money(abs(gap), currency)} {word} revenue than a detractor "
+            f"({fmt_money(rows.loc['promoter', 'revenue_per_customer'], currency)} against "
+            f"{fmt_money(rows.loc['detractor', 'revenue_per_customer'], currency)} per customer).")
 
 
 def fmt_refreshed(published_at: datetime) -> str:
     return pd.Timestamp(published_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def local_times(values: pd.Series, timezone: str) -> pd.Series:
+    """Naive-UTC timestamps (the marts' convention) as wall-clock text in the reporting zone."""
+    stamps = pd.to_datetime(values)
+    if stamps.empty:
+        return stamps.astype(str)
+    local = stamps.dt.tz_localize("UTC").dt.tz_convert(timezone)
+    return local.dt.strftime("%Y-%m-%d %H:%M").where(stamps.notna(), "")
+
+
+def full_name(first, last) -> str:
+    return " ".join(str(part) for part in (first, last) if not _missing(part) and part).strip()
+
+
+# The customer lookup's profile: (label, customer_360 column, kind) in the order people read.
+PROFILE_FIELDS = [
+    ("Name", "name", "text"), ("Email", "email", "text"), ("Phone", "phone", "text"),
+    ("City", "city", "text"), ("Country", "country", "text"),
+    ("CRM contact id", "primary_contact_id", "text"),
+    ("Journey stage", "journey_stage", "text"), ("Value tier", "value_tier", "text"),
+    ("Completed orders", "orders", "int"), ("CRM revenue", "revenue", "money"),
+    ("Average order value", "avg_order_value", "money"),
+    ("First order", "first_order_at", "time"), ("Latest order", "last_order_at", "time"),
+    ("Lapsed (no order for 180+ days)", "is_lapsed", "bool"),
+    ("Web sessions", "web_sessions", "int"), ("Support tickets", "tickets", "int"),
+    ("NPS responses", "nps_responses", "int"), ("Latest NPS score", "latest_nps_score", "int"),
+    ("NPS category", "nps_category", "text"), ("Average CSAT (1-5)", "avg_csat", "number"),
+    ("Customers referred (who bought)", "referrals", "int"),
+    ("Their CRM revenue", "referral_revenue", "money"),
+    ("First seen", "first_seen_at", "time"), ("Last seen", "last_seen_at", "time"),
+]
+
+
+def profile_rows(row: pd.Series, timezone: str, currency: str) -> pd.DataFrame:
+    """One customer_360 row as labelled, formatted fields (times in the reporting zone)."""
+    values = []
+    for _label, column, kind in PROFILE_FIELDS:
+        value = (full_name(row.get("first_name"), row.get("last_name")) if column == "name"
+                 else row.get(column))
+        if _missing(value) or value == "":
+            text = "-"
+        elif kind == "int":
+            text = fmt_int(value)
+        elif kind == "money":
+            text = fmt_money(value, currency)
+        elif kind == "number":
+            text = f"{value:.2f}"
+        elif kind == "bool":
+            text = "yes" if value else "no"
+        elif kind == "time":
+            text = local_times(pd.Series([value]), timezone).iloc[0]
+        else:
+            text = str(value)
+        values.append(text)
+    return pd.DataFrame({"Field": [f[0] for f in PROFILE_FIELDS], "Value": values})

@@ -7,8 +7,9 @@ snapshot with `os.replace` (atomic on POSIX). A page that still holds the old fi
 the old inode; the next connection sees the new file. A failed build never publishes, so the page
 keeps the last good snapshot.
 
-The snapshot also holds `meta.snapshot` (one row: published_at in UTC, the as-of date and the
-reporting time zone) and `meta.snapshot_tables` (rows per copied table).
+The snapshot also holds `meta.snapshot` (one row: published_at in UTC, the as-of date, the
+reporting time zone and the reporting currency, CDP_CURRENCY, which the page labels money with)
+and `meta.snapshot_tables` (rows per copied table).
 """
 
 import os
@@ -60,10 +61,10 @@ def publish_snapshot(settings: Settings) -> Path:
                      or con.execute(AS_OF_SQL, {"tz": settings.timezone}).fetchone()[0])
             con.execute("detach wh")
             con.execute("create table meta.snapshot (published_at timestamp, as_of date, "
-                        "timezone varchar, warehouse varchar)")
-            con.execute("insert into meta.snapshot values (?, ?, ?, ?)",
+                        "timezone varchar, warehouse varchar, currency varchar)")
+            con.execute("insert into meta.snapshot values (?, ?, ?, ?, ?)",
                         [datetime.now(UTC).replace(tzinfo=None), as_of, settings.timezone,
-                         str(engine.location(settings))])
+                         str(engine.location(settings)), settings.currency])
             con.execute("create table meta.snapshot_tables (table_name varchar, row_count bigint)")
             for table in tables:
                 con.execute(f"insert into meta.snapshot_tables select ?, count(*) from "

@@ -66,7 +66,7 @@ VARIABLES = (
     "CDP_MART_FRESHNESS_HOURS", "CDP_FAILURE_WEBHOOK_URL", "CDP_MAX_REJECTED_RATE",
     "CDP_OPTIONAL_SOURCES", "CDP_RELOAD_REJECTED", "CDP_RUN_WAIT_SECONDS",
     "CDP_ENGINE", "CDP_SPARK_DIR", "CDP_SPARK_DRIVER_MEMORY",
-    "CDP_SNAPSHOT_PATH", "CDP_SHOW_PERSONAL_DATA", "CDP_APP_PASSWORD",
+    "CDP_SNAPSHOT_PATH", "CDP_SHOW_PERSONAL_DATA", "CDP_APP_PASSWORD", "CDP_CURRENCY",
 )
 
 
@@ -89,6 +89,15 @@ def _flag(name: str, value: str) -> bool:
 
 
 ENGINES = ("duckdb", "spark")
+
+
+def _currency(value: str) -> str:
+    """An ISO 4217 alphabetic code (three letters, e.g. USD, EUR, VND), upper-cased."""
+    code = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise SettingsError(f"CDP_CURRENCY={value!r} is not an ISO 4217 currency code "
+                            "(three letters, e.g. USD, EUR or VND)")
+    return code
 
 
 def _engine(value: str) -> str:
@@ -130,6 +139,9 @@ class Settings:
     snapshot_path: Path | None = None
     show_personal_data: bool = False
     app_password: str | None = field(default=None, repr=False)
+    # The reporting currency (ISO 4217) of every money column of the marts: the source
+    # exports' amounts are in it (sources.md); the snapshot records it and the page shows it.
+    currency: str = "USD"
     # The engine that loads and builds (README "Scaling out"): duckdb, or spark with its tables,
     # Derby metastore and logs under spark_dir (default: `spark/` beside the warehouse).
     engine: str = "duckdb"
@@ -191,6 +203,7 @@ class Settings:
             show_personal_data=_flag("CDP_SHOW_PERSONAL_DATA",
                                      env.get("CDP_SHOW_PERSONAL_DATA") or "false"),
             app_password=env.get("CDP_APP_PASSWORD") or None,
+            currency=_currency(env.get("CDP_CURRENCY") or "USD"),
             engine=_engine(env.get("CDP_ENGINE") or "duckdb"),
             spark_dir=_path(env["CDP_SPARK_DIR"]) if env.get("CDP_SPARK_DIR") else None,
             spark_driver_memory=_memory(env.get("CDP_SPARK_DRIVER_MEMORY") or "2g"),

@@ -44,6 +44,7 @@ class SettingsResource(dg.ConfigurableResource):
     snapshot_path: str | None = None
     show_personal_data: str | None = None
     app_password: str | None = None
+    currency: str | None = None
 
     def variables(self) -> dict[str, str]:
         """The settings that are set, by variable name (`CDP_...`)."""

@@ -26,7 +26,7 @@ EXAMPLE_LANDING = Path(__file__).parent / "fixtures" / "example" / "landing"
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "page_warehouse" in getattr(item, "fixturenames", ()):
+        if {"page_warehouse", "empty_page_warehouse"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
@@ -116,6 +116,27 @@ def page_warehouse(tmp_path_factory) -> tuple[Path, Path, Path]:
                         "--days", "90", env={})
     assert generated.returncode == 0, generated.stdout + generated.stderr
     built = run_cdp("run", env={"CDP_LANDING_DIR": str(landing),
+                                "CDP_WAREHOUSE_PATH": str(warehouse)})
+    assert built.returncode == 0, built.stdout + built.stderr
+    return landing, warehouse, root / "marts_snapshot.duckdb"
+
+
+@pytest.fixture(scope="session")
+def empty_page_warehouse(page_warehouse, tmp_path_factory) -> tuple[Path, Path, Path]:
+    """The real pipeline on a landing zone of headers only (each CSV export of page_warehouse's
+    landing zone cut to its header line, no web events): every mart empty, and the snapshot the
+    job published from them. (landing zone, warehouse, snapshot); tests that write use a copy."""
+    sample = page_warehouse[0]
+    root = tmp_path_factory.mktemp("empty_page")
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    for folder in sorted({path.parent for path in sample.glob("*/*/*.csv")}):
+        first = sorted(folder.glob("*.csv"))[0]
+        with open(first, encoding="utf-8", newline="") as source:
+            header = source.readline()
+        write(landing, str(first.relative_to(sample)), header)
+    built = run_cdp("run", env={"CDP_LANDING_DIR": str(landing),
+                                # JSON lines have no header line: no web events file at all
+                                "CDP_OPTIONAL_SOURCES": "web_events",
                                 "CDP_WAREHOUSE_PATH": str(warehouse)})
     assert built.returncode == 0, built.stdout + built.stderr
     return landing, warehouse, root / "marts_snapshot.duckdb"

@@ -8,7 +8,7 @@ import base64
 import json
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
@@ -93,7 +93,8 @@ def test_headline_figures_come_from_the_marts(snapshot):
                (select count(*) from marts.customer_360),
                (select count(*) filter (orders >= 2) / count(*) from marts.customer_360)""")[0]
     assert metrics["CSAT (share 4-5)"].value == f"{csat * 100:.1f} %"
-    assert metrics["Revenue"].value == f"{revenue:,.2f}"
+    assert metrics["CRM revenue"].value == f"{revenue:,.0f} USD"  # CDP_CURRENCY's default
+    assert metrics["CRM revenue"].help.startswith(f"{revenue:,.2f} USD")
     assert metrics["Customers"].value == f"{customers:,}"
     assert metrics["Repeat rate"].value == f"{repeat * 100:.1f} %"
     low, high = sql(snapshot, "select nps_ci_low, nps_ci_high from marts.nps_monthly "
@@ -108,20 +109,28 @@ def test_headline_figures_come_from_the_marts(snapshot):
 
 
 def test_nps_trend_draws_every_month_with_its_interval(snapshot):
+    """Full months in the NPS line; the as-of month (not over) apart, marked partial; the
+    headline's month is the line's last full month."""
     app = run_page()
     trend = plotly_specs(app)[0]
-    months = sql(snapshot, "select nps, nps_ci_low, nps_ci_high from marts.nps_monthly "
-                           "order by month")
+    as_of = sql(snapshot, "select as_of from meta.snapshot")[0][0]
+    months = sql(snapshot, "select month, nps, nps_ci_low, nps_ci_high from marts.nps_monthly "
+                           "where month < date_trunc('month', ?::date) order by month", [as_of])
+    partial = sql(snapshot, "select nps from marts.nps_monthly "
+                            "where month >= date_trunc('month', ?::date)", [as_of])
     traces = {t.get("name"): t for t in trend["data"]}
-    assert values(traces["NPS"]["y"]) == pytest.approx([m[0] for m in months])
-    assert values(traces["95 % interval"]["y"]) == pytest.approx([m[1] for m in months])
+    assert values(traces["NPS"]["y"]) == pytest.approx([m[1] for m in months])
+    assert values(traces["95 % interval"]["y"]) == pytest.approx([m[2] for m in months])
     assert trend["layout"]["yaxis"]["title"]["text"] == "NPS (−100 to 100)"
+    marked = f"{as_of:%B %Y} so far (partial)"
+    assert partial and values(traces[marked]["y"]) == pytest.approx([months[-1][1], partial[0][0]])
+    assert f"NPS, {months[-1][0]:%B %Y}" in {m.label for m in app.metric}
     # the date filter narrows the trend to the months it covers
     first = sql(snapshot, "select min(month) from marts.nps_monthly")[0][0]
     app.date_input(key="dates").set_value((first, first)).run(timeout=60)
     assert not app.exception
     traces = {t.get("name"): t for t in plotly_specs(app)[0]["data"]}
-    assert values(traces["NPS"]["y"]) == pytest.approx([months[0][0]])
+    assert values(traces["NPS"]["y"]) == pytest.approx([months[0][1]])
 
 
 def test_monetized_nps_is_stated_in_words(snapshot):
@@ -132,8 +141,9 @@ def test_monetized_nps_is_stated_in_words(snapshot):
         from marts.nps_revenue p, marts.nps_revenue d
         where p.nps_category = 'promoter' and d.nps_category = 'detractor'""")[0]
     word = "more" if gap >= 0 else "less"
-    assert (f"A promoter brings {abs(gap):,.2f} {word} revenue than a detractor "
-            f"({promoter:,.2f} against {detractor:,.2f} per customer)") in app.markdown[0].value
+    assert (f"A promoter brings {abs(gap):,.2f} USD {word} revenue than a detractor "
+            f"({promoter:,.2f} USD against {detractor:,.2f} USD per customer)") in \
+        [m.value for m in app.markdown][1]
     table = frame_after(app, "What NPS is worth")
     rates = dict(sql(snapshot, "select nps_category, repeat_rate from marts.nps_revenue"))
     assert list(table["NPS category"]) == [c for c in page.CATEGORIES if c in rates]
@@ -177,19 +187,43 @@ def test_channels_follow_the_date_and_channel_filters(snapshot):
     assert table.to_dict("records") == [{
         "Channel group": group, "Sessions": f"{sessions:,}",
         "Conversion rate": f"{conversions / sessions * 100:.1f} %",
-        "Cart abandonment": f"{abandoned / cart * 100:.1f} %", "Revenue": f"{revenue:,.2f}"}]
+        "Cart abandonment": f"{abandoned / cart * 100:.1f} %",
+        "Web-tracked revenue": f"{revenue:,.2f} USD"}]
     weekly = plotly_specs(app)[3]
     assert {t["name"] for t in weekly["data"]} == {group}
     assert weekly["layout"]["xaxis"]["title"]["text"] == "Week starting (Monday)"
+    # 1-28 February 2025: Saturday to Friday; only the whole weeks of 3, 10 and 17 February
+    whole = sql(snapshot, """
+        select date_trunc('week', date)::date, sum(sessions) from marts.channel_performance_daily
+        where channel_group = ? and date between ? and ?
+          and date_trunc('week', date)::date >= ? and date_trunc('week', date)::date + 6 <= ?
+        group by 1 order by 1""", [group, start, end, start, end])
+    assert [w for w, _ in whole] == [date(2025, 2, 3), date(2025, 2, 10), date(2025, 2, 17)]
+    assert values(weekly["data"][0]["y"]) == [n for _, n in whole]
 
 
 def test_touchpoints_and_support(snapshot):
     app = run_page()
+    first, last = sql(snapshot, "select min(date), max(date) "
+                              "from marts.channel_performance_daily")[0]
+    expected = sql(snapshot, """
+        select touchpoint, 100.0 * (sum(promoters) - sum(detractors)) / sum(nps_responses)
+        from marts.touchpoint_performance_monthly
+        where month between date_trunc('month', ?::date) and ?
+        group by 1 order by sum(responses) desc, touchpoint""", [first, last])
     points = frame_after(app, "Touchpoints and support")
-    expected = sql(snapshot, "select touchpoint, nps, csat from marts.touchpoint_performance "
-                             "order by responses desc")
-    assert list(points["Touchpoint"]) == [t for t, _, _ in expected]
-    assert list(points["NPS"]) == [f"{n:+.1f}" for _, n, _ in expected]
+    assert list(points["Touchpoint"]) == [t for t, _ in expected]
+    assert list(points["NPS"]) == [f"{n:+.1f}" for _, n in expected]
+    # the date filter narrows touchpoints to its months
+    month = sql(snapshot, "select min(month) from marts.touchpoint_performance_monthly")[0][0]
+    app.date_input(key="dates").set_value((month, month)).run(timeout=60)
+    assert not app.exception
+    one = dict(sql(snapshot, "select touchpoint, responses from "
+                             "marts.touchpoint_performance_monthly where month = ?", [month]))
+    points = frame_after(app, "Touchpoints and support")
+    assert dict(zip(points["Touchpoint"], points["Responses"], strict=True)) == {
+        t: f"{n:,}" for t, n in one.items()}
+    app.date_input(key="dates").set_value((first, last)).run(timeout=60)
     support = tables(app, "First-contact resolution")[0]
     fcr = dict(sql(snapshot, "select channel, sum(first_contact_resolutions) / sum(resolved) "
                              "from marts.support_performance group by 1"))
@@ -234,19 +268,46 @@ def test_what_customers_say_topics_filters_and_examples(snapshot):
     assert len(english) and english["Comments"].tolist() != table["Comments"].tolist()
 
 
-def test_close_the_loop_lists_open_and_overdue_oldest_first(snapshot):
+def test_close_the_loop_is_a_call_list_of_recent_detractors_first(snapshot):
     app = run_page()
-    counts = dict(sql(snapshot, "select status, count(*) from marts.detractor_followups "
-                                "group by 1"))
+    window = page.CALL_WINDOW_DAYS
+    rows = sql(snapshot, """
+        select f.status, f.days_since_submitted, f.comment, c.first_name, c.last_name, c.email,
+               c.value_tier
+        from marts.detractor_followups f left join marts.customer_360 c using (customer_key)
+        where f.status in ('open', 'overdue')""")
+    recent = [r for r in rows if r[1] <= window]
+    assert recent and len(recent) < len(rows)  # the sample has old overdue ones too
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Overdue follow-ups"] == f"{counts.get('overdue', 0):,}"
-    assert metrics["Open follow-ups"] == f"{counts.get('open', 0):,}"
-    todo = frame_after(app, "Close the loop")
-    assert len(todo) == counts.get("open", 0) + counts.get("overdue", 0) > 0
-    assert set(todo["Status"]) <= {"open", "overdue"}
-    assert list(todo["Submitted"]) == sorted(todo["Submitted"])
-    assert all(not isinstance(e, str) or "***@" in e for e in todo["Email"])  # masked
-    assert any(isinstance(e, str) for e in todo["Email"])
+    assert metrics["Detractors to call"] == f"{len(recent):,}"
+    assert [h.value for h in app.header][:2] == ["Headline", "Close the loop"]
+    calls = frame_after(app, "Close the loop")
+    assert len(calls) == len(rows)
+    waiting = list(calls["Days waiting"])
+    # the call window first, longest waiting first; then the older ones, newest first
+    assert waiting[:len(recent)] == sorted((r[1] for r in recent), reverse=True)
+    assert waiting[len(recent):] == sorted(waiting[len(recent):])
+    assert min(waiting[len(recent):]) > window
+    assert set(calls["Status"]) <= {"open", "overdue"}
+    said = {r[2] for r in rows if r[2]}
+    assert said and said <= set(calls["Said"])
+    named = {page.full_name(r[3], r[4]) for r in rows if r[3] or r[4]}
+    assert named <= set(calls["Name"])
+    assert set(calls["Value tier"]) <= {"top_20", "rest", "none"}
+    emails = [r[5] for r in rows if r[5]]
+    assert all("***@" in c or c.startswith("****") or c == "-" for c in calls["Contact"])
+    assert not set(emails) & set(calls["Contact"])  # masked for the leaders
+
+
+def test_the_call_list_shows_contacts_in_full_to_authorised_users(snapshot, monkeypatch):
+    monkeypatch.setenv("CDP_SHOW_PERSONAL_DATA", "true")
+    calls = frame_after(run_page(), "Close the loop")
+    contacts = {c for (c,) in sql(snapshot, """
+        select coalesce(c.phone, c.email) from marts.detractor_followups f
+        join marts.customer_360 c using (customer_key)
+        where f.status in ('open', 'overdue') and coalesce(c.phone, c.email) is not null""")}
+    assert contacts and contacts <= set(calls["Contact"])  # phone first: it is a call list
+    assert any("@" in c for c in contacts) and any("@" not in c for c in contacts)
 
 
 def known_customer(snapshot) -> tuple:
@@ -264,28 +325,29 @@ def lookup(app: AppTest, term: str) -> AppTest:
 
 def profile(app: AppTest) -> dict:
     table = frame_after(app, "Customer lookup")
-    return dict(zip(table["field"], table["value"], strict=True))
+    return dict(zip(table["Field"], table["Value"], strict=True))
 
 
 def test_lookup_by_email_or_contact_id_masks_personal_data(snapshot):
     key, contact, email, phone = known_customer(snapshot)
     app = lookup(run_page(), f"  {email.upper()} ")
     shown = profile(app)
-    assert shown["customer_key"] == key
-    assert shown["email"] == page.mask_email(email) != email
-    assert shown["phone"] == "*" * (len(phone) - 4) + phone[-4:]
+    assert shown["CRM contact id"] == contact
+    assert shown["Email"] == page.mask_email(email) != email
+    assert shown["Phone"] == "*" * (len(phone) - 4) + phone[-4:]
+    assert key not in " ".join(s.value for s in app.subheader)  # no hash in the title
     timeline = tables(app, "When (UTC)")
     sessions = sql(snapshot, "select count(*) from marts.sessions where customer_key = ?",
                    [key])[0][0]
     assert (timeline[0]["Event"] == "web session").sum() == min(sessions, 199)
-    assert profile(lookup(app, contact))["customer_key"] == key
+    assert profile(lookup(app, contact))["CRM contact id"] == contact
 
 
 def test_full_personal_data_for_analysts(snapshot, monkeypatch):
     monkeypatch.setenv("CDP_SHOW_PERSONAL_DATA", "true")
     _, contact, email, phone = known_customer(snapshot)
     shown = profile(lookup(run_page(), contact))
-    assert (shown["email"], shown["phone"]) == (email, phone)
+    assert (shown["Email"], shown["Phone"]) == (email, phone)
     assert "personal data shown" in run_page().caption[0].value
 
 
@@ -294,8 +356,8 @@ def test_full_personal_data_for_analysts(snapshot, monkeypatch):
 def test_lookup_is_safe_against_sql_injection(snapshot, attack):
     before = sql(snapshot, "select count(*) from marts.customer_360")[0][0]
     app = lookup(run_page(), attack)
-    assert app.info[-1].value == "No customer has this email or contact id."
-    assert tables(app, "field") == []
+    assert app.info[-1].value == "No customer has this name, email or contact id."
+    assert tables(app, "Field") == []
     assert sql(snapshot, "select count(*) from marts.customer_360")[0][0] == before > 0
 
 
@@ -325,6 +387,13 @@ def test_page_explains_a_missing_snapshot(tmp_path, monkeypatch):
     assert not app.exception
     assert "No published data to show yet" in app.warning[0].value
     assert len(app.metric) == 0
+
+
+def test_headline_money_fits_its_tile():
+    assert page.fmt_money_short(44990.43, "USD") == "44,990 USD"
+    assert page.fmt_money_short(12_345_678.9, "EUR") == "12.3 M EUR"
+    assert page.fmt_money_short(2.5e9, "VND") == "2.5 B VND"
+    assert page.fmt_money_short(None, "USD") == "n/a"
 
 
 def test_masking_helpers():
@@ -357,7 +426,7 @@ def test_snapshot_copies_every_mart_and_swaps_atomically(page_warehouse, tmp_pat
     marts = sql(local, "select table_name, estimated_size from duckdb_tables() "
                        "where schema_name = 'marts' order by 1")
     counts = {t: sql(local, f"select count(*) from marts.{t}")[0][0] for t, _ in marts}
-    assert len(counts) == 11
+    assert len(counts) == 15  # 11 of marts.md, 2 monthly, 2 of issue 18
     assert dict(sql(first, "select * from meta.snapshot_tables")) == counts
     # the as-of date is dbt's: detractor_followups' submitted date + days since submitted
     dbt_as_of = sql(local, "select max(cast(submitted_at as date) + days_since_submitted::int) "
@@ -389,7 +458,106 @@ def test_the_snapshot_is_published_after_every_mart():
     graph = defs.resolve_asset_graph()
     published = graph.get(dg.AssetKey(["published", "marts_snapshot"]))
     marts = {k for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
-    assert len(marts) == 13 and published.parent_keys == marts  # 11 + the two of issue 18
+    assert len(marts) == 15 and published.parent_keys == marts  # 11, 2 monthly, 2 of issue 18
     assert published.group_name == "published"
     job = defs.resolve_job_def("cdp_daily")
     assert dg.AssetKey(["published", "marts_snapshot"]) in job.asset_layer.selected_asset_keys
+
+
+def test_empty_marts_say_no_data_yet(empty_page_warehouse, monkeypatch):
+    """A run on a landing zone of headers only publishes empty marts: the page says so (it once
+    raised `NaTType does not support strftime` on the missing as-of date)."""
+    snapshot = empty_page_warehouse[2]
+    assert sum(n for _, n in sql(snapshot, "select * from meta.snapshot_tables")) == 0
+    monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(snapshot))
+    app = run_page()
+    assert app.info[0].value.startswith("No data yet: the marts published")
+    assert len(app.metric) == 0 and len(app.dataframe) == 0
+
+
+def test_lookup_by_name_and_profile_in_the_reporting_zone(snapshot, tmp_path, monkeypatch):
+    """Every word of a name, accents and case ignored; several matches are offered to pick from;
+    the profile's times are wall clock in the snapshot's reporting zone."""
+    local = tmp_path / "snapshot.duckdb"
+    shutil.copy(snapshot, local)
+    with duckdb.connect(str(local)) as con:
+        con.execute("update meta.snapshot set timezone = 'Asia/Ho_Chi_Minh'")
+    monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(local))
+    first, last, contact, seen = sql(local, """
+        select first_name, last_name, primary_contact_id, first_seen_at from marts.customer_360
+        where first_name is not null and last_name is not null and primary_contact_id is not null
+        order by customer_key limit 1""")[0]
+    import unicodedata
+
+    plain = "".join(c for c in unicodedata.normalize("NFD", f"{last} {first}".upper())
+                    if unicodedata.category(c) != "Mn")
+    app = lookup(run_page(), plain)  # surname first, upper-case, without accents
+    if app.selectbox:  # several customers share the name: pick ours by its contact id
+        picks = app.selectbox(key="lookup_pick")
+        index = next(i for i, label in enumerate(picks.options) if contact in label)
+        picks.select_index(index).run(timeout=60)
+        assert not app.exception
+    shown = profile(app)
+    assert shown["CRM contact id"] == contact and shown["Name"] == f"{first} {last}"
+    assert shown["First seen"] == (seen + timedelta(hours=7)).strftime("%Y-%m-%d %H:%M")
+    assert f"{first} {last}" in [s.value for s in app.subheader]
+    assert tables(app, "When (Asia/Ho_Chi_Minh)")
+
+
+def test_currency_of_the_snapshot_labels_money(snapshot, tmp_path, monkeypatch):
+    local = tmp_path / "snapshot.duckdb"
+    shutil.copy(snapshot, local)
+    with duckdb.connect(str(local)) as con:
+        con.execute("update meta.snapshot set currency = 'VND'")
+    monkeypatch.setenv("CDP_SNAPSHOT_PATH", str(local))
+    app = run_page()
+    revenue = sql(local, "select sum(revenue) from marts.customer_360")[0][0]
+    assert {m.label: m.value for m in app.metric}["CRM revenue"] == f"{revenue:,.0f} VND"
+    assert "money in VND" in app.caption[0].value
+    assert frame_after(app, "Channel performance")["Web-tracked revenue"].str.endswith(
+        " VND").all()
+    with pytest.raises(SettingsError, match="CDP_CURRENCY='dollars' is not an ISO 4217"):
+        Settings.from_env({"CDP_CURRENCY": "dollars"})
+    assert Settings.from_env({"CDP_CURRENCY": " eur "}).currency == "EUR"
+
+
+def test_money_in_the_marts_is_decimal_to_the_cent(snapshot):
+    """Every revenue column of every mart is DECIMAL(18, 2) (no 10203.380000000001), and the
+    monthly channel mart adds up to the daily one."""
+    types = sql(snapshot, """
+        select table_name, column_name, data_type from information_schema.columns
+        where table_schema = 'marts' and column_name like '%revenue'""")
+    assert len(types) >= 7
+    assert {(t, c): d for t, c, d in types if d != "DECIMAL(18,2)"} == {}
+    daily, monthly = sql(snapshot, """
+        select (select sum(revenue) from marts.channel_performance_daily),
+               (select sum(web_tracked_revenue) from marts.channel_performance_monthly)""")[0]
+    assert daily == monthly > 0
+    by_month = sql(snapshot, """
+        select d.month, d.sessions, m.sessions from (
+            select date_trunc('month', date)::date as month, sum(sessions) as sessions
+            from marts.channel_performance_daily group by 1) d
+        join (select month, sum(sessions) as sessions from marts.channel_performance_monthly
+              group by 1) m using (month)""")
+    assert by_month and all(a == b for _, a, b in by_month)
+
+
+def test_the_page_connection_follows_each_publish(tmp_path):
+    """One read-only connection serves the page's queries until a new file is swapped in; then
+    the next query reads the new file (not DuckDB's cached instance of the old one)."""
+    target = tmp_path / "snapshot.duckdb"
+
+    def publish(value: int) -> None:
+        staging = tmp_path / f"next-{value}.duckdb"
+        with duckdb.connect(str(staging)) as con:
+            con.execute(f"create schema marts; create table marts.t as select {value} as v")
+        os.replace(staging, target)
+
+    publish(1)
+    assert page.query(target, "select v from marts.t").v.tolist() == [1]
+    assert page.query(target, "select v + ? as v from marts.t", (1,)).v.tolist() == [2]
+    publish(2)
+    assert page.query(target, "select v from marts.t").v.tolist() == [2]
+    target.unlink()
+    with pytest.raises(page.SnapshotMissing):
+        page.query(target, "select 1")

@@ -1,5 +1,8 @@
 """`cdp run` says what is wrong, with a non-zero exit code, instead of a traceback."""
 
+import os
+from datetime import date
+
 import pytest
 from conftest import run_cdp
 
@@ -151,3 +154,91 @@ def test_select_then_status_on_a_fresh_warehouse(tmp_path):
     assert lines["crm_contacts"][1:4] == ["0", "0", "0"] and "never loaded" in status.stdout
     assert "marts: none built yet" in status.stdout
     assert "last cdp run: cdp_daily --select +stg_survey__responses succeeded" in status.stdout
+
+
+# --- cdp sql: the analysts' read-only way in ------------------------------------------------------
+
+def hand_made_snapshot(path):
+    """A snapshot as publish.py lays it out (marts + meta), with hand-written rows."""
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts; create schema meta")
+        con.execute("create table marts.nps_revenue (nps_category varchar, customers bigint, "
+                    "revenue decimal(18, 2))")
+        con.execute("insert into marts.nps_revenue values ('promoter', 2, 10203.38), "
+                    "('detractor', 1, 0.10), ('none', 3, 0)")
+        con.execute("create table meta.snapshot as select timestamp '2025-03-01 06:00:00' "
+                    "as published_at, date '2025-02-28' as as_of, 'UTC' as timezone")
+    return path
+
+
+def test_sql_c_prints_the_result_of_one_statement(tmp_path):
+    env = {"CDP_SNAPSHOT_PATH": str(hand_made_snapshot(tmp_path / "snap.duckdb"))}
+    done = run_cdp("sql", "-c", "select nps_category, revenue from marts.nps_revenue "
+                   "where customers >= 2 order by revenue desc", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if "│" in line]
+    assert "promoter" in lines[-2] and "10203.38" in lines[-2]
+    assert "none" in lines[-1] and "0.00" in lines[-1]
+    assert "detractor" not in done.stdout
+    as_csv = run_cdp("sql", "-c", "select * from marts.nps_revenue order by customers",
+                     "--csv", env=env)
+    assert as_csv.stdout.splitlines() == ["nps_category,customers,revenue", "detractor,1,0.10",
+                                          "promoter,2,10203.38", "none,3,0.00"]
+
+
+def test_sql_is_read_only_and_says_so(tmp_path):
+    snapshot = hand_made_snapshot(tmp_path / "snap.duckdb")
+    env = {"CDP_SNAPSHOT_PATH": str(snapshot)}
+    done = run_cdp("sql", "-c", "delete from marts.nps_revenue", env=env)
+    assert done.returncode == 1 and "read-only" in done.stderr and "Traceback" not in done.stderr
+    typo = run_cdp("sql", "-c", "select * from marts.nps_revenu", env=env)
+    assert typo.returncode == 1 and typo.stderr.startswith("cdp sql: Catalog Error")
+    count = run_cdp("sql", "-c", "select count(*) as n from marts.nps_revenue", "--csv", env=env)
+    assert count.stdout.splitlines() == ["n", "3"]  # the delete changed nothing
+
+
+def test_sql_without_a_snapshot_says_how_to_get_one(tmp_path):
+    done = run_cdp("sql", "-c", "select 1", env={"CDP_SNAPSHOT_PATH": str(tmp_path / "no.duckdb")})
+    assert done.returncode == 2
+    assert "no published snapshot at" in done.stdout and "run `cdp run` first" in done.stdout
+
+
+def test_an_open_sql_shell_never_blocks_the_pipeline(tmp_path):
+    """A shell left open holds the snapshot, not the warehouse: the warehouse opens for writing
+    and a new snapshot is published meanwhile; the shell then still answers from its file."""
+    import subprocess
+
+    import duckdb
+    from conftest import CDP
+
+    from dagster_project.publish import publish_snapshot
+    from dagster_project.settings import Settings
+
+    warehouse = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts; create table marts.nps_monthly as "
+                    "select date '2025-01-01' as month, 12.5 as nps")
+    settings = Settings(landing_dir=tmp_path, warehouse_path=warehouse, as_of=date(2025, 2, 28))
+    publish_snapshot(settings)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDP_")}
+    shell = subprocess.Popen([CDP, "sql"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True,
+                             env={**env, "CDP_SNAPSHOT_PATH": str(settings.snapshot_path)})
+    try:
+        shell.stdin.write("select count(*) as months\nfrom marts.nps_monthly;\n")
+        shell.stdin.flush()
+        assert "cdp sql: the marts published" in shell.stdout.readline()
+        with duckdb.connect(str(warehouse)) as con:  # the pipeline's writing connection
+            con.execute("insert into marts.nps_monthly values (date '2025-02-01', 30.0)")
+        publish_snapshot(settings)  # swapped in while the shell holds the old file
+        output = shell.communicate(".tables\n.quit\n", timeout=60)[0]
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+    assert shell.returncode == 0, output
+    assert "marts.nps_monthly" in output and "meta.snapshot" in output
+    again = run_cdp("sql", "-c", "select count(*) as months from marts.nps_monthly", "--csv",
+                    env={"CDP_SNAPSHOT_PATH": str(settings.snapshot_path)})
+    assert again.stdout.splitlines() == ["months", "2"]

@@ -55,7 +55,7 @@ final as (
         cart_sessions,
         abandoned_cart_sessions,
         {{ safe_divide('1.0 * abandoned_cart_sessions', 'cart_sessions') }} as cart_abandonment_rate,
-        cast(revenue as double) as revenue
+        {{ money('revenue') }} as revenue
 
     from aggregated
 

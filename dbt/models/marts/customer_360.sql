@@ -114,7 +114,7 @@ joined as (
         seen.last_seen_at,
         coalesce(customer_sessions.web_sessions, 0) as web_sessions,
         coalesce(customer_orders.orders, 0) as orders,
-        coalesce(customer_orders.revenue, 0) as revenue,
+        {{ money('coalesce(customer_orders.revenue, 0)') }} as revenue,
         customer_orders.first_order_at,
         customer_orders.last_order_at,
         {{ safe_divide('customer_orders.revenue', 'customer_orders.orders') }} as avg_order_value,
@@ -125,7 +125,7 @@ joined as (
         coalesce(customer_tickets.tickets, 0) as tickets,
         customer_contacts.referred_by_customer_key,
         coalesce(referral_summary.referrals, 0) as referrals,
-        coalesce(referral_summary.referral_revenue, 0) as referral_revenue,
+        {{ money('coalesce(referral_summary.referral_revenue, 0)') }} as referral_revenue,
         coalesce(customer_events.has_considered, false) as has_considered,
         {{ dbt.datediff(to_local_date('customer_orders.last_order_at'), as_of_date(), 'day') }}
             as days_since_last_order,

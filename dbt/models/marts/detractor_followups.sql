@@ -35,7 +35,8 @@ detractor_responses as (
         response_customers.customer_key,
         responses.submitted_at,
         responses.nps_score,
-        responses.touchpoint
+        responses.touchpoint,
+        responses.comment
 
     from responses
     left join response_customers
@@ -102,6 +103,7 @@ final as (
         detractor_responses.nps_score,
         detractor_responses.touchpoint,
         detractor_responses.submitted_at,
+        detractor_responses.comment,
         first_followups.followed_up_at,
         first_followups.followup_ticket_id,
         (

@@ -49,7 +49,7 @@ rated as (
         nps_category,
         customers,
         purchasers,
-        cast(revenue as double) as revenue,
+        {{ money('revenue') }} as revenue,
         orders,
         {{ safe_divide('cast(revenue as double)', 'customers') }} as revenue_per_customer,
         {{ safe_divide('1.0 * orders', 'customers') }} as orders_per_customer,
@@ -58,7 +58,7 @@ rated as (
         lapsed_customers,
         {{ safe_divide('1.0 * lapsed_customers', 'customers') }} as lapsed_rate,
         referrals,
-        cast(referral_revenue as double) as referral_revenue
+        {{ money('referral_revenue') }} as referral_revenue
 
     from aggregated
 

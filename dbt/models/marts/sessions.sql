@@ -32,7 +32,7 @@ final as (
         {{ channel_group('sessions.campaign_source', 'sessions.campaign_medium', 'sessions.referrer_host') }} as channel_group,
         sessions.converted,
         sessions.added_to_cart,
-        sessions.revenue,
+        {{ money('sessions.revenue') }} as revenue,
         {{ to_local_date('sessions.started_at') }} as session_date,
         sessions.session_number,
         sessions.first_user_id,
