@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import json
 import logging
-import os
 import sys
 import time
 from datetime import date
@@ -34,8 +33,6 @@ def _say(message: str) -> None:
 
 
 def run_pipeline(args: argparse.Namespace) -> int:
-    if args.reload_rejected:  # a setting for this run: the raw assets' settings resource reads it
-        os.environ["CDP_RELOAD_REJECTED"] = "true"
     settings = get_settings()
     if not settings.landing_dir.is_dir():
         _say(f"cdp run: the landing zone {settings.landing_dir} does not exist. Write a sample "
@@ -78,8 +75,7 @@ def run_pipeline(args: argparse.Namespace) -> int:
     with (open_instance(args.ephemeral) as (instance, home),
           open(dbt_log, "w") as sink, contextlib.redirect_stdout(sink)):
         result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        run_config=_run_config(loggers, args.full_refresh, job,
-                                                               asset_keys),
+                                        run_config=_run_config(loggers, args, job, asset_keys),
                                         asset_selection=asset_keys,
                                         tags={"cdp/launched_by": "cli"})
     _say(f"         dbt output   {dbt_log}")
@@ -144,16 +140,22 @@ def _history_line(home: Path | None, run_id: str) -> str:
     return f"         history      run {run_id[:8]} in DAGSTER_HOME={home} (UI: make dev)"
 
 
-def _run_config(loggers: dict, full_refresh: bool, job, asset_keys) -> dict:
-    """Loggers, and the dbt step's `full_refresh` when asked for and dbt is part of the run."""
+def _run_config(loggers: dict, args: argparse.Namespace, job, asset_keys) -> dict:
+    """Loggers; `--reload-rejected` as this run's CDP_RELOAD_REJECTED (the `settings` resource's
+    field, which run config sets over the environment); and the dbt step's `full_refresh` when
+    asked for and dbt is part of the run."""
     from dagster_project.transform.assets import DBT_STEP
 
     config: dict = {"loggers": loggers}
+    if args.reload_rejected:
+        from dagster_project.settings_resource import SettingsResource
+
+        config["resources"] = SettingsResource.run_config(reload_rejected="true")
     dbt_keys = {node.key for node in job.asset_layer.asset_graph.asset_nodes
                 if node.assets_def.is_executable and node.assets_def.op.name == DBT_STEP}
     dbt_in_run = (dbt_keys & set(asset_keys) if asset_keys
                   else DBT_STEP in job.graph.node_dict)
-    if full_refresh and dbt_in_run:
+    if args.full_refresh and dbt_in_run:
         config["ops"] = {DBT_STEP: {"config": {"full_refresh": True}}}
     return config
 

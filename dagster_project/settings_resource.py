@@ -60,3 +60,12 @@ class SettingsResource(dg.ConfigurableResource):
         """One `dg.EnvVar` per setting set in this process's environment now. Unset ones keep
         their default: Dagster fails a run on an EnvVar whose variable is unset."""
         return cls(**{field_name(variable): dg.EnvVar(variable) for variable in variables_set()})
+
+    @staticmethod
+    def run_config(**overrides: str) -> dict:
+        """Run config that sets some settings for one run (`cdp run --reload-rejected`) over
+        the environment. Run config replaces the resource's whole configuration, so every
+        variable set in the environment is named again, read from it as `from_environment`
+        does."""
+        config: dict = {field_name(variable): {"env": variable} for variable in variables_set()}
+        return {"settings": {"config": {**config, **overrides}}}

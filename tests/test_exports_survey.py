@@ -1,8 +1,8 @@
 """Issue 17, survey/responses: Qualtrics (three header rows and the legacy two), SurveyMonkey,
 Typeform and Google Forms exports read into raw.survey_responses (docs/exports.md).
 
-The Qualtrics files of tests/fixtures/vendor/qualtrics/ are real exports (MIT, qualtRics);
-every other file here is hand-made in the vendor's documented layout (docs/research/
+The Qualtrics files of tests/fixtures/exports/qualtrics/responses/mit_*/ are real exports (MIT,
+qualtRics); every other file here is hand-made in the vendor's documented layout (docs/research/
 export_layouts.md, 5a-5d), with its traps: header rows that are no data, repeated and empty
 header names, HTML in titles, US and locale dates, labels for scores, previews and partials.
 """
@@ -19,7 +19,10 @@ from conftest import load, query, write
 from dagster_project.ingestion.exports import qualtrics, surveymonkey
 from dagster_project.ingestion.exports.surveys import csat_sql, score_sql
 
-VENDOR = Path(__file__).parent / "fixtures" / "vendor"
+# qualtRics' real exports, kept once, in the fixture set of tests/fixtures/exports/.
+_QUALTRICS = Path(__file__).parent / "fixtures" / "exports" / "qualtrics" / "responses"
+QUALTRICS = {"sample.csv": _QUALTRICS / "mit_current" / "sample.csv",
+             "sample_legacy.csv": _QUALTRICS / "mit_legacy" / "sample_legacy.csv"}
 COLUMNS = ("response_id, survey_id, survey_type, touchpoint, submitted_at, respondent_email, "
            "contact_id, order_id, ticket_id, nps_score, csat_score, comment, _row_number")
 
@@ -65,7 +68,7 @@ def test_the_real_qualtrics_sample_loads_in_both_layouts(settings):
     for folder, name in (("qualtrics", "sample.csv"), ("qualtrics_legacy", "sample_legacy.csv"),
                          ("unmapped", "sample.csv")):
         (landing / f"survey/responses/{folder}").mkdir(parents=True, exist_ok=True)
-        shutil.copy(VENDOR / "qualtrics" / name, landing / f"survey/responses/{folder}/{name}")
+        shutil.copy(QUALTRICS[name], landing / f"survey/responses/{folder}/{name}")
     report = load(settings, "survey_responses")
     current, legacy = ("survey/responses/qualtrics/sample.csv",
                        "survey/responses/qualtrics_legacy/sample_legacy.csv")
@@ -485,8 +488,8 @@ def test_each_survey_layout_is_recognised_from_its_header(settings):
     landing = settings.landing_dir
     folder = landing / "survey/responses/drop"
     folder.mkdir(parents=True)
-    shutil.copy(VENDOR / "qualtrics/sample.csv", folder / "qualtrics.csv")
-    shutil.copy(VENDOR / "qualtrics/sample_legacy.csv", folder / "qualtrics_legacy.csv")
+    shutil.copy(QUALTRICS["sample.csv"], folder / "qualtrics.csv")
+    shutil.copy(QUALTRICS["sample_legacy.csv"], folder / "qualtrics_legacy.csv")
     write(landing, "survey/responses/drop/qualtrics_nps.csv", QUALTRICS_NPS)
     write(landing, "survey/responses/drop/surveymonkey.csv", SURVEYMONKEY)
     write(landing, "survey/responses/drop/typeform.csv", TYPEFORM)

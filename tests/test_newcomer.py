@@ -4,6 +4,7 @@ and the rejections are readable from the terminal (the top reasons per file, fir
 
 import shutil
 
+import duckdb
 import pytest
 from conftest import EXAMPLE_LANDING, run_cdp
 
@@ -19,9 +20,9 @@ def test_a_zone_laid_out_wrong_is_named_and_fails_the_run_until_fixed(tmp_path):
     (landing / "crm" / "order" / "orders.csv").write_text(ORDERS)
     (landing / "export.csv").write_text(ORDERS)  # a file at the top
     (landing / "crm" / "orders" / "orders.xlsx").write_bytes(b"PK\x03\x04")
-    (landing / "crm" / "orders" / "all_bad.csv").write_text(
-        ORDERS + "".join(f"B{i},C1,web,2025-03-01T10:00:00Z,completed,-{i},"
-                         "2025-03-01T10:00:00Z\n" for i in range(1, 5)))
+    all_bad = ORDERS + "".join(f"B{i},C1,web,2025-03-01T10:00:00Z,completed,-{i},"
+                               "2025-03-01T10:00:00Z\n" for i in range(1, 5))
+    (landing / "crm" / "orders" / "all_bad.csv").write_text(all_bad)
     env = {"CDP_LANDING_DIR": str(landing), "CDP_WAREHOUSE_PATH": str(tmp_path / "w.duckdb"),
            "CDP_TIMEZONE": "UTC", "CDP_AS_OF": "2025-12-31"}
     first = run_cdp("run", env=env)
@@ -48,3 +49,16 @@ def test_a_zone_laid_out_wrong_is_named_and_fails_the_run_until_fixed(tmp_path):
     assert "and 4 rejected row(s) of files no longer in the landing zone (not counted)" in \
         status.stdout
     assert "not read (3 in the landing zone):" in status.stdout
+
+    # The file back as it was: a run skips it (loaded before, unchanged); `--reload-rejected`
+    # reads it again, in this run only (the next plain run skips it again).
+    (landing / "crm" / "orders" / "all_bad.csv").write_text(all_bad)
+    env = {**env, "CDP_OPTIONAL_SOURCES": "crm_tickets"}
+    loads = []
+    for extra in ((), ("--reload-rejected",), ()):
+        run = run_cdp("run", "--select", "crm_orders", *extra, env=env)
+        assert "Traceback" not in run.stdout + run.stderr
+        with duckdb.connect(env["CDP_WAREHOUSE_PATH"], read_only=True) as con:
+            loads.append(con.execute("select loaded_at from ingest.loaded_files "
+                                     "where file = 'crm/orders/all_bad.csv'").fetchone()[0])
+    assert loads[1] > loads[0] and loads[2] == loads[1], loads

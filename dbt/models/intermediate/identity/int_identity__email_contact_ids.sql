@@ -11,31 +11,11 @@
 -- orders and tickets belong to no customer, as those of a placeholder contact_id.
 -- Web user_ids are CRM ids that tools send as they are: they never carry this prefix here.
 
+{%- set referencing_models = [
+    'stg_crm__contacts', 'stg_crm__orders', 'stg_crm__tickets', 'stg_survey__responses',
+] %}
+
 with
-
-contacts as (
-
-    select * from {{ ref('stg_crm__contacts') }}
-
-),
-
-orders as (
-
-    select * from {{ ref('stg_crm__orders') }}
-
-),
-
-tickets as (
-
-    select * from {{ ref('stg_crm__tickets') }}
-
-),
-
-responses as (
-
-    select * from {{ ref('stg_survey__responses') }}
-
-),
 
 blocked_emails as (
 
@@ -47,13 +27,11 @@ blocked_emails as (
 
 referenced as (
 
-    select contact_id from contacts
-    union
-    select contact_id from orders
-    union
-    select contact_id from tickets
-    union
-    select contact_id from responses
+    {% for model in referencing_models -%}
+    select contact_id from {{ ref(model) }}
+    {% if not loop.last %}union
+    {% endif %}
+    {%- endfor %}
 
 ),
 
