@@ -22,7 +22,7 @@ test-fast: setup manifest
 # The leaders' page on the published snapshot of the marts (run `make run` first).
 APP_PORT ?= 8501
 app: setup
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(APP_PORT) \
+	$(BIN)/python -m dagster_project.page_server --server.headless true --server.port $(APP_PORT) \
 	  --browser.gatherUsageStats false
 
 # Debian's chromium for the browser tests (tests/test_browser.py), installed when missing.

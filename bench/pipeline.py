@@ -55,7 +55,10 @@ GOALS = {"full_vs_floor": 5.0, "no_new_data_vs_full": 0.1, "one_more_day_vs_full
          "peak_rss_gb": 4.0, "ga4_vs_contract": 1.5}
 GA4_EVENTS = 1_000_000
 STEP_DONE = re.compile(r"^- (\S+) done in ([0-9.]+) s")
+# The comment scorer's line (voc/cache.py, CacheReport.summary): "... 1234 scored now (25,000/s)"
+COMMENTS_SCORED = re.compile(r"(\d+) scored now \(([\d,]+)/s\)")
 TOP_MODELS = 10
+COMMENTS_PER_SECOND_GOAL = 20_000  # issue 18, point 6
 IDENTITY_MODELS = ("model.cdp.int_identity", "model.cdp.int_identifiers")
 
 
@@ -165,6 +168,10 @@ def cdp_run(args, work: Path, name: str) -> dict:
               "steps": steps(measured), "dbt": dbt_models(target, before)}
     rows = sum(v["rows_read"] for v in result["loads"].values())
     result["time_split"] = time_split(result["steps"], measured.seconds)
+    scored = COMMENTS_SCORED.search(measured.output)
+    if scored and int(scored[1]):  # issue 18: comments scored by this run, how fast (>= 20k/s)
+        result["comments_scored"] = {"comments": int(scored[1]),
+                                     "per_second": int(scored[2].replace(",", ""))}
     if name == "full":
         result["identity"] = identity(work / "warehouse" / "cdp.duckdb", target, before)
     result["rows_read"] = rows
@@ -298,6 +305,12 @@ def table(result: dict) -> str:
                      f"({ga4['cpu_seconds']:.1f} s CPU): {g['ga4_vs_contract']}x "
                      f"({g['ga4_vs_contract_cpu']}x CPU); GA4 Parquet "
                      f"{g['ga4_parquet_vs_contract']}x ({g['ga4_parquet_vs_contract_cpu']}x CPU)")
+    comments = result["runs"]["full"].get("comments_scored")
+    if comments:
+        met = comments["per_second"] >= COMMENTS_PER_SECOND_GOAL
+        lines.append(f"comment scoring (full run): {comments['comments']:,} distinct comments at "
+                     f"{comments['per_second']:,}/s (goal >= {COMMENTS_PER_SECOND_GOAL:,}/s: "
+                     f"{'met' if met else 'NOT met'})")
     ident = result["runs"]["full"].get("identity", {})
     if "rounds" in ident:
         lines.append(f"identity graph: {ident['identifiers']:,} identifiers -> "

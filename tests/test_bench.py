@@ -56,6 +56,12 @@ def test_every_figure_is_there(bench):
                                     "one_more_day_vs_full", "peak_rss_gb", "ga4_vs_contract"}
     for name in ("floor", *RUNS):
         assert name in bench["stdout"]
+    # issue 18: the comment scorer's rate, from the full run's console (every comment is new)
+    comments = result["runs"]["full"]["comments_scored"]
+    assert comments["comments"] > 0 and comments["per_second"] > 0
+    assert f"comment scoring (full run): {comments['comments']:,} distinct comments" in \
+        bench["stdout"]
+    assert "comments_scored" not in result["runs"]["no_new_data"]  # nothing new to score
 
 
 @pytest.mark.slow

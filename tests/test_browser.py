@@ -23,7 +23,6 @@ from dagster_project.settings import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-STREAMLIT = str(Path(sys.executable).with_name("streamlit"))
 TIMEOUT_MS = 90_000
 WIDTH = 1280  # a laptop: every table must fit at this width (issue 25)
 
@@ -39,14 +38,16 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(env: dict[str, str]):
-    """`streamlit run app.py` with only the given CDP_* settings; always stopped at the end."""
+    """The page's server as `make app` starts it (dagster_project/page_server.py: `streamlit
+    run app.py` with the page's imports done first) with only the given CDP_* settings; always
+    stopped at the end."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CDP_")}
     log = (ARTIFACTS / f"streamlit-{port}.log")
     ARTIFACTS.mkdir(exist_ok=True)
     with open(log, "w") as sink:
         server = subprocess.Popen(
-            [STREAMLIT, "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
+            [sys.executable, "-m", "dagster_project.page_server", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
             env={**clean, **env}, cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT)

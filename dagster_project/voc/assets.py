@@ -11,6 +11,7 @@ asset keys are these, so the dbt step waits for this one.
 import dagster as dg
 
 from dagster_project.engines.resource import EngineResource
+from dagster_project.progress import STEP_SUMMARY
 from dagster_project.settings_resource import SettingsResource
 from dagster_project.voc import cache
 
@@ -45,7 +46,7 @@ def comment_scores(context: dg.AssetExecutionContext, engine: EngineResource,
         chosen.share_with_dbt(con, (cache.SCORES, cache.TOPICS), settings)
         rows = con.execute(f"select count(*) from {cache.SCORES}").fetchone()[0]
         topic_rows = con.execute(f"select count(*) from {cache.TOPICS}").fetchone()[0]
-    context.log.info(report.summary())
+    context.log.info(report.summary(), extra={STEP_SUMMARY: True})  # ends the step's line
     yield dg.MaterializeResult(asset_key=SCORES_KEY, metadata={
         "distinct_comments": report.distinct_comments, "scored_now": report.scored_now,
         "already_scored": report.cached, "seconds_scoring": round(report.seconds_scoring, 3),
